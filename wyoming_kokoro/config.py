@@ -49,6 +49,8 @@ class Settings:
     samples_per_chunk: int = 1024
     limits: Limits = field(default_factory=Limits)
     debug: bool = False
+    #: Running as the Home Assistant add-on: announce the servers to the Supervisor.
+    addon: bool = False
     log_format: str = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 

@@ -1,0 +1,92 @@
+"""The inference scheduler: urgency order, cancellation, failures, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from wyoming_kokoro.scheduler import InferenceScheduler, SchedulerClosedError
+
+
+def blocker(scheduler: InferenceScheduler) -> threading.Event:
+    """Occupy the single worker until the returned event is set."""
+    release = threading.Event()
+    started = threading.Event()
+
+    def hold() -> None:
+        started.set()
+        release.wait(10)
+
+    scheduler.submit(hold, first=True, deadline=0)
+    assert started.wait(10)
+    return release
+
+
+def test_first_segments_go_before_later_ones_then_earliest_deadline() -> None:
+    scheduler = InferenceScheduler(workers=1)
+    order: list[str] = []
+    release = blocker(scheduler)
+    futures = [
+        scheduler.submit(lambda: order.append("late b"), first=False, deadline=20.0),
+        scheduler.submit(lambda: order.append("late a"), first=False, deadline=10.0),
+        scheduler.submit(lambda: order.append("first 1"), first=True, deadline=30.0),
+        scheduler.submit(lambda: order.append("first 2"), first=True, deadline=30.0),
+    ]
+    release.set()
+    for future in futures:
+        future.result(10)
+    assert order == ["first 1", "first 2", "late a", "late b"]
+    scheduler.close()
+
+
+def test_cancelled_jobs_never_run_and_are_counted() -> None:
+    scheduler = InferenceScheduler(workers=1)
+    ran: list[int] = []
+    release = blocker(scheduler)
+    dropped = scheduler.submit(lambda: ran.append(1), first=False, deadline=1.0)
+    kept = scheduler.submit(lambda: ran.append(2), first=False, deadline=2.0)
+    assert scheduler.queued == 2
+    dropped.cancel()
+    assert scheduler.queued == 1
+    release.set()
+    kept.result(10)
+    assert ran == [2]
+    assert scheduler.stats.cancelled == 1
+    scheduler.close()
+
+
+async def test_cancelling_the_awaiting_task_drops_the_job() -> None:
+    scheduler = InferenceScheduler(workers=1)
+    ran: list[int] = []
+    release = blocker(scheduler)
+    task = asyncio.create_task(scheduler.run(lambda: ran.append(1), first=False, deadline=1.0))
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    release.set()
+    await asyncio.to_thread(scheduler.close)
+    assert ran == []
+
+
+async def test_failures_reach_the_caller_and_workers_survive() -> None:
+    scheduler = InferenceScheduler(workers=1)
+
+    def boom() -> int:
+        raise ValueError("bad phonemes")
+
+    with pytest.raises(ValueError, match="bad phonemes"):
+        await scheduler.run(boom, first=True, deadline=0)
+    assert await scheduler.run(lambda: 42, first=True, deadline=0) == 42
+    assert scheduler.stats.failed == 1
+    scheduler.close()
+
+
+def test_close_joins_workers_and_refuses_new_work() -> None:
+    scheduler = InferenceScheduler(workers=2, name="test-close")
+    scheduler.close()
+    assert not [t for t in threading.enumerate() if t.name.startswith("test-close")]
+    with pytest.raises(SchedulerClosedError):
+        scheduler.submit(lambda: None, first=True, deadline=0)

@@ -1,0 +1,110 @@
+"""One process, one engine, two servers: ``python -m wyoming_kokoro``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+
+from . import __version__
+from .config import Settings, build_parser, settings_from_args
+from .engine import Engine
+from .live import LiveServer
+from .wyoming_server import WyomingServer
+
+_LOGGER = logging.getLogger("wyoming_kokoro")
+
+
+def parse_settings(argv: Sequence[str] | None = None) -> Settings:
+    """Flags (and add-on options, which become flags) to Settings; exits 2 on bad input."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.addon_options is not None:
+        from .addon import AddonOptionsError, load_options
+
+        try:
+            addon_argv = load_options(args.addon_options)
+        except AddonOptionsError as error:
+            parser.exit(2, f"wyoming-kokoro: invalid add-on options: {error}\n")
+        rest = list(sys.argv[1:] if argv is None else argv)
+        args = parser.parse_args([*addon_argv, *_without_addon_flag(rest)])
+        return replace(settings_from_args(args), addon=True)
+    return settings_from_args(args)
+
+
+def _without_addon_flag(argv: list[str]) -> list[str]:
+    out: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--addon-options":
+            skip = True
+        elif not arg.startswith("--addon-options="):
+            out.append(arg)
+    return out
+
+
+async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Load the engine, start the enabled servers, run until ``stop`` is set (or a signal)."""
+    from .models import ModelError
+
+    try:
+        engine = await asyncio.to_thread(Engine.load, settings)
+    except ModelError as error:
+        _LOGGER.error("%s", error)
+        raise SystemExit(1) from None
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+
+    servers: list[LiveServer | WyomingServer] = []
+    announcer: asyncio.Task[bool] | None = None
+    try:
+        if settings.live:
+            live = LiveServer(engine, settings)
+            await live.start()
+            servers.append(live)
+        if settings.wyoming:
+            wyoming = WyomingServer(engine, settings)
+            await wyoming.start()
+            servers.append(wyoming)
+        if not servers:
+            _LOGGER.error("Both servers are turned off (--no-live and --no-wyoming): nothing to do")
+            raise SystemExit(2)
+        if settings.addon:
+            from .supervisor import announce, services_for
+
+            announcer = asyncio.create_task(announce(services_for(settings)))
+        _LOGGER.info("Kokoro Live %s ready", __version__)
+        await stop.wait()
+        _LOGGER.info("Shutting down")
+    finally:
+        if announcer is not None:
+            announcer.cancel()
+        for server in reversed(servers):
+            await server.close()
+        await asyncio.to_thread(engine.close)
+
+
+def run(argv: Sequence[str] | None = None) -> None:
+    """Console entry point."""
+    settings = parse_settings(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if settings.debug else logging.INFO, format=settings.log_format
+    )
+    if not settings.debug:
+        logging.getLogger("websockets").setLevel(logging.WARNING)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    run()
+

@@ -1,0 +1,252 @@
+"""The Home Assistant add-on's glue: options.json to command-line flags, and the health check.
+
+The Supervisor writes the user's options to ``/data/options.json``. Turning them into the
+same flags a user would type keeps one source of truth for settings
+(:func:`wyoming_kokoro.config.build_parser`), and checking them here gives a one-line error
+in the add-on log instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import math
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePosixPath
+
+from wyoming.client import AsyncClient
+from wyoming.info import Describe, Info
+
+from .config import MAX_SPEED, MIN_SPEED, MODEL_CHOICES
+from .languages import LANGUAGES
+
+_LOGGER = logging.getLogger(__name__)
+
+#: Ports inside the container; config.yaml publishes the same ones.
+WYOMING_PORT = 10200
+LIVE_PORT = 8880
+
+#: The ``addon_config`` map: the user's own model and voice files (read-only).
+USER_FILES_DIR = PurePosixPath("/config")
+#: Official model files are downloaded here, inside the add-on's private ``/data``.
+DOWNLOAD_DIR = PurePosixPath("/data/models")
+
+#: ``model`` option values: the named models of ``--model`` plus a user file.
+CUSTOM_MODEL = "custom"
+MODEL_OPTIONS = (*MODEL_CHOICES, CUSTOM_MODEL)
+
+#: ``language`` option values; ``auto`` lets every voice speak its own language.
+AUTO_LANGUAGE = "auto"
+LANGUAGE_OPTIONS = (*LANGUAGES, AUTO_LANGUAGE)
+
+#: Flags every add-on start gets: listen on all interfaces at the published ports.
+FIXED_ARGV = (
+    "--uri",
+    f"tcp://0.0.0.0:{WYOMING_PORT}",
+    "--live-host",
+    "0.0.0.0",
+    "--live-port",
+    str(LIVE_PORT),
+    "--data-dir",
+    str(USER_FILES_DIR),
+    "--data-dir",
+    str(DOWNLOAD_DIR),
+    "--download-dir",
+    str(DOWNLOAD_DIR),
+)
+
+_KNOWN_OPTIONS = frozenset(
+    {
+        "model",
+        "custom_model_path",
+        "custom_voices_path",
+        "voice",
+        "language",
+        "speed",
+        "threads",
+        "max_sessions",
+        "debug_logging",
+    }
+)
+
+
+class AddonOptionsError(ValueError):
+    """The add-on options cannot be used; the message names the option and the fix."""
+
+
+def load_options(path: Path) -> list[str]:
+    """Read the Supervisor's options.json and return the command-line flags it stands for."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise AddonOptionsError(f"cannot read {path}: {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise AddonOptionsError(f"{path} is not UTF-8 text") from None
+    try:
+        options = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise AddonOptionsError(
+            f"{path} is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})"
+        ) from None
+    if not isinstance(options, dict):
+        raise AddonOptionsError(f"{path} must hold a JSON object, not {_json_type(options)}")
+    return argv_from_options(options)
+
+
+def argv_from_options(options: Mapping[str, object]) -> list[str]:
+    """Turn add-on options into flags for :func:`wyoming_kokoro.config.build_parser`."""
+    unknown = sorted(set(options) - _KNOWN_OPTIONS)
+    if unknown:
+        _LOGGER.warning("Ignoring unknown add-on options: %s", ", ".join(unknown))
+
+    argv: list[str] = ["--model", _model(options)]
+    voices = _optional_path(options, "custom_voices_path")
+    if voices is not None:
+        argv += ["--voices", voices]
+    argv += ["--voice", _voice(options)]
+    language = _choice(options, "language", LANGUAGE_OPTIONS)
+    if language != AUTO_LANGUAGE:
+        argv += ["--language", language]
+    argv += ["--speed", repr(_speed(options))]
+    threads = _int(options, "threads", required=False)
+    if threads is not None:
+        argv += ["--threads", str(threads)]
+    argv += ["--max-sessions", str(_int(options, "max_sessions", required=True))]
+    if _bool(options, "debug_logging"):
+        argv.append("--debug")
+    return [*argv, *FIXED_ARGV]
+
+
+def _model(options: Mapping[str, object]) -> str:
+    model = _choice(options, "model", MODEL_OPTIONS)
+    custom = _optional_path(options, "custom_model_path")
+    if model != CUSTOM_MODEL:
+        if custom is not None:
+            _LOGGER.info("custom_model_path is ignored because model is %r", model)
+        return model
+    if custom is None:
+        raise AddonOptionsError(
+            "model is 'custom' but custom_model_path is empty: set it to an .onnx file "
+            f"in the add-on's configuration folder ({USER_FILES_DIR} in the add-on), "
+            "or choose another model"
+        )
+    return custom
+
+
+def _optional_path(options: Mapping[str, object], key: str) -> str | None:
+    """A user file path; relative paths live in the add-on's configuration folder."""
+    value = options.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise AddonOptionsError(f"{key} must be a file path, not {_json_type(value)}")
+    value = value.strip()
+    if not value:
+        return None
+    path = PurePosixPath(value)
+    return str(path if path.is_absolute() else USER_FILES_DIR / path)
+
+
+def _voice(options: Mapping[str, object]) -> str:
+    value = _required(options, "voice")
+    if not isinstance(value, str) or not value.strip():
+        raise AddonOptionsError(
+            "voice must be a voice name like jf_alpha, or a blend like jf_alpha:0.6+jf_nezumi:0.4"
+        )
+    return value.strip()
+
+
+def _choice(options: Mapping[str, object], key: str, choices: Sequence[str]) -> str:
+    value = _required(options, key)
+    if not isinstance(value, str) or value not in choices:
+        raise AddonOptionsError(f"{key} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def _speed(options: Mapping[str, object]) -> float:
+    value = _required(options, "speed")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise AddonOptionsError(f"speed must be a number, not {_json_type(value)}")
+    speed = float(value)
+    if not math.isfinite(speed) or not MIN_SPEED <= speed <= MAX_SPEED:
+        raise AddonOptionsError(f"speed must be between {MIN_SPEED} and {MAX_SPEED}, not {value}")
+    return speed
+
+
+def _int(options: Mapping[str, object], key: str, *, required: bool) -> int | None:
+    value = _required(options, key) if required else options.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise AddonOptionsError(f"{key} must be a whole number, not {value!r}")
+    if value < 1:
+        raise AddonOptionsError(f"{key} must be at least 1, not {value}")
+    return value
+
+
+def _bool(options: Mapping[str, object], key: str) -> bool:
+    value = _required(options, key)
+    if not isinstance(value, bool):
+        raise AddonOptionsError(f"{key} must be true or false, not {value!r}")
+    return value
+
+
+def _required(options: Mapping[str, object], key: str) -> object:
+    if key not in options or options[key] is None:
+        raise AddonOptionsError(f"option {key} is missing")
+    return options[key]
+
+
+def _json_type(value: object) -> str:
+    names = {dict: "an object", list: "a list", str: "text", bool: "true/false"}
+    return names.get(type(value), "a number" if isinstance(value, int | float) else "null")
+
+
+# --------------------------------------------------------------------------- health check
+
+
+async def healthcheck(uri: str, seconds: float = 10.0) -> str | None:
+    """Send Wyoming ``describe`` and wait for ``info``; ``None`` when healthy, else the reason.
+
+    A bare port check would pass while the server is wedged; a describe round trip
+    proves the event loop answers.
+    """
+    try:
+        client = AsyncClient.from_uri(uri)
+    except ValueError as err:
+        return f"bad URI {uri}: {err}"
+    try:
+        async with asyncio.timeout(seconds):
+            async with client:
+                await client.write_event(Describe().event())
+                while (event := await client.read_event()) is not None:
+                    if Info.is_type(event.type):
+                        return None
+        return f"{uri} closed the connection without sending info"
+    except TimeoutError:
+        return f"{uri} did not answer describe within {seconds:g} s"
+    except OSError as err:
+        return f"cannot reach {uri}: {err.strerror or err}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m wyoming_kokoro.addon healthcheck``: the container's HEALTHCHECK."""
+    parser = argparse.ArgumentParser(prog="python -m wyoming_kokoro.addon")
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("healthcheck", help="exit 0 when Wyoming answers describe")
+    check.add_argument("--uri", default=f"tcp://127.0.0.1:{WYOMING_PORT}")
+    check.add_argument("--timeout", type=float, default=10.0, help="seconds")
+    args = parser.parse_args(argv)
+
+    problem = asyncio.run(healthcheck(args.uri, args.timeout))
+    if problem is not None:
+        print(f"unhealthy: {problem}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
