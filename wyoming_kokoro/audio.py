@@ -33,7 +33,7 @@ def fade_edges(audio: NDArray[np.float32], seconds: float = FADE_SECONDS) -> NDA
 
 def silence(seconds: float) -> NDArray[np.float32]:
     """Zeros lasting ``seconds``."""
-    return np.zeros(max(0, int(round(seconds * SAMPLE_RATE))), dtype=np.float32)
+    return np.zeros(max(0, round(seconds * SAMPLE_RATE)), dtype=np.float32)
 
 
 def to_pcm16(audio: NDArray[np.floating]) -> bytes:
@@ -65,7 +65,14 @@ def wav_header(
         + struct.pack("<I", 36 + data_length)
         + b"WAVEfmt "
         + struct.pack(
-            "<IHHIIHH", 16, 1, channels, sample_rate, byte_rate, sample_width * channels, sample_width * 8
+            "<IHHIIHH",
+            16,
+            1,
+            channels,
+            sample_rate,
+            byte_rate,
+            sample_width * channels,
+            sample_width * 8,
         )
         + b"data"
         + struct.pack("<I", data_length)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import math
 import os
 import threading
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,8 @@ class _Model:
         self.session = ort.InferenceSession(
             str(model_path), sess_options=options, providers=resolve_providers()
         )
-        self.tokenizer = Tokenizer(vocab=embedded_vocab(self.session) or None)
+        vocab: dict[str, int] = embedded_vocab(self.session)
+        self.tokenizer = Tokenizer(vocab=vocab) if vocab else Tokenizer()
         self._dtypes: dict[str, Any] = input_dtypes(self.session)
         self._tokens_input = "input_ids" if "input_ids" in self._dtypes else "tokens"
         self._split = split_phonemes
@@ -201,7 +203,7 @@ class Engine:
         """The language a voice speaks when the request names none."""
         if self.settings.language:
             return normalize_language(self.settings.language)
-        first = voice.split("+")[0].split(":")[0].strip()
+        first = voice.split("+", 1)[0].split(":", 1)[0].strip()
         return language_of_voice(first) or "en-us"
 
     def resolve(
@@ -274,7 +276,7 @@ class Engine:
 
     async def stream(
         self, pieces: AsyncIterable[str], params: SpeechParams
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         """Speak text as it arrives: PCM s16le chunks, one per segment, in order.
 
         Close the iterator (``contextlib.aclosing``) when the reader goes away: queued segments
@@ -298,7 +300,7 @@ class Engine:
                         pause = SENTENCE_PAUSE if previous.ends_sentence else CLAUSE_PAUSE
                     previous = segment
                     job = self._scheduler.run(
-                        lambda s=segment, p=pause: self.render(s, params, p),
+                        functools.partial(self.render, segment, params, pause),
                         first=segment.index == 0,
                         deadline=pacer.deadline_for(segment),
                     )

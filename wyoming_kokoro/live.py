@@ -95,9 +95,7 @@ class LiveServer:
             max_size=max(2**20, self.limits.max_frame_chars * 4 + 1024),
             server_header=f"kokoro-live/{__version__}",
         )
-        _LOGGER.info(
-            "Live server on ws://%s:%d%s", self.settings.live_host, self.port, LIVE_PATH
-        )
+        _LOGGER.info("Live server on ws://%s:%d%s", self.settings.live_host, self.port, LIVE_PATH)
 
     async def close(self) -> None:
         """Stop accepting, close open sessions, wait for them to end."""
@@ -158,9 +156,9 @@ class LiveServer:
             return
         self.counters.sessions += 1
         try:
-            await handler(connection, self)
+            await _cancel_when_closed(connection, handler(connection, self))
             self.counters.completed += 1
-        except ConnectionClosed:
+        except (ConnectionClosed, asyncio.CancelledError):
             _LOGGER.debug("Client %s went away", peer)
         except ClientError as error:
             _LOGGER.info("Client %s: %s", peer, error)
@@ -181,6 +179,23 @@ class LiveServer:
             )
         finally:
             self.counters.sessions -= 1
+
+
+async def _cancel_when_closed(connection: ServerConnection, work: Awaitable[None]) -> None:
+    """Run a session, cancelling it the moment the client's connection drops.
+
+    A session busy waiting for inference would otherwise notice a vanished reader only at its
+    next send, and keep the CPU busy for nobody until then.
+    """
+    task = asyncio.ensure_future(work)
+    closed = asyncio.ensure_future(connection.wait_closed())
+    try:
+        await asyncio.wait({task, closed}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        closed.cancel()
+        if not task.done():
+            task.cancel()
+    await task
 
 
 def _json_response(status: http.HTTPStatus, body: dict[str, Any]) -> Response:
@@ -204,18 +219,19 @@ async def send_error(
     connection: ServerConnection, error: Exception, close_code: int | None = None
 ) -> None:
     """The protocol's ``error`` message, then a close; quiet if the client is already gone."""
-    code = close_code or getattr(error, "close_code", CLOSE_POLICY)
+    code = close_code if close_code is not None else getattr(error, "close_code", CLOSE_POLICY)
     with contextlib.suppress(ConnectionClosed):
         await send_json(connection, {"type": "error", "message": str(error)})
-        await connection.close(code, str(error)[:120])
+        await connection.close(int(code), str(error)[:120])
 
 
-async def receive_text(connection: ServerConnection, timeout: float, waiting_for: str) -> str:
-    """The next text frame; binary frames and silence past ``timeout`` are client errors."""
+async def receive_text(connection: ServerConnection, idle_timeout: float, waiting_for: str) -> str:
+    """The next text frame; binary frames and silence past ``idle_timeout`` are client errors."""
     try:
-        message = await asyncio.wait_for(connection.recv(), timeout)
+        async with asyncio.timeout(idle_timeout):
+            message = await connection.recv()
     except TimeoutError:
-        raise ClientError(f"No {waiting_for} received for {timeout:g} s; closing") from None
+        raise ClientError(f"No {waiting_for} received for {idle_timeout:g} s; closing") from None
     if isinstance(message, bytes):
         raise ClientError(f"Binary frames are not accepted: send the {waiting_for} as a text frame")
     return message
@@ -231,9 +247,7 @@ def parse_init(message: str) -> dict[str, Any]:
             f"{error.msg} at position {error.pos}"
         ) from None
     if not isinstance(data, dict):
-        raise ClientError(
-            f"The first message must be a JSON object, got {type(data).__name__}"
-        )
+        raise ClientError(f"The first message must be a JSON object, got {type(data).__name__}")
     return data
 
 
@@ -292,7 +306,9 @@ async def _live_session(connection: ServerConnection, server: LiveServer) -> Non
         async for pcm in stream:
             for frame in audio.slice_frames(pcm, frame_bytes):
                 chunk_id += 1
-                await send_json(connection, {"type": "audio", "chunk_id": chunk_id, "size": len(frame)})
+                await send_json(
+                    connection, {"type": "audio", "chunk_id": chunk_id, "size": len(frame)}
+                )
                 await connection.send(frame)
     await send_json(
         connection, {"type": "end", "total_chunks": chunk_id, "message": "Stream completed"}
