@@ -139,10 +139,7 @@ async def run(sessions: int, repeats: int) -> dict[str, Any]:
             for _ in range(repeats)
         ]
         concurrent = await asyncio.gather(
-            *(
-                live_session(server.port, word_pieces, 1 / WORDS_PER_SECOND)
-                for _ in range(sessions)
-            )
+            *(live_session(server.port, word_pieces, 1 / WORDS_PER_SECOND) for _ in range(sessions))
         )
         baseline = await asyncio.to_thread(naive_baseline, engine)
     finally:

@@ -11,7 +11,9 @@ from wyoming_kokoro.config import Settings
 from wyoming_kokoro.engine import Engine
 
 #: What the README's run command serves: the embedded voices speaking English.
-TEST_SETTINGS = Settings(language="en-us", live_host="127.0.0.1", live_port=0, uri="tcp://127.0.0.1:0")
+TEST_SETTINGS = Settings(
+    language="en-us", live_host="127.0.0.1", live_port=0, uri="tcp://127.0.0.1:0"
+)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -107,4 +107,3 @@ def run(argv: Sequence[str] | None = None) -> None:
 
 if __name__ == "__main__":
     run()
-

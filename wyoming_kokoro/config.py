@@ -100,7 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder to look for model and voice files in (repeatable)",
     )
     model.add_argument(
-        "--download-dir", type=Path, help="where to download official files (default: first --data-dir)"
+        "--download-dir",
+        type=Path,
+        help="where to download official files (default: first --data-dir)",
     )
     model.add_argument(
         "--no-download", action="store_true", help="never download; fail if files are missing"
