@@ -1,0 +1,252 @@
+"""Config flow: find a Kokoro Live server (typed in, or announced by its add-on).
+
+An entry is only created once a live session has really opened (``ready``
+received), so a wrong port or a different server is caught at once. The options
+flow offers the server's own voices and languages as defaults.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    LanguageSelector,
+    LanguageSelectorConfig,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+)
+from homeassistant.helpers.service_info.hassio import HassioServiceInfo
+
+from .api import (
+    KokoroConnectionError,
+    KokoroError,
+    KokoroLiveClient,
+    KokoroProtocolError,
+    KokoroServerError,
+)
+from .const import (
+    CONF_LANGUAGE,
+    CONF_SPEED,
+    CONF_VOICE,
+    DEFAULT_NAME,
+    DEFAULT_PORT,
+    DOMAIN,
+    MAX_SPEED,
+    MIN_SPEED,
+)
+from .languages import language_map, to_ha_language
+
+try:
+    import probatio as vol
+except ImportError:  # pragma: no cover - Home Assistant releases before its move to probatio
+    import voluptuous as vol  # type: ignore[no-redef]
+
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$", re.IGNORECASE)
+
+USER_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_HOST): TextSelector(),
+        vol.Required(CONF_PORT, default=DEFAULT_PORT): NumberSelector(
+            NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)
+        ),
+    }
+)
+
+
+def is_valid_host(host: str) -> bool:
+    """An IP address or a host name; a URL (``http://...``) or a path is not."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        labels = host.removesuffix(".").split(".")
+        return 0 < len(host) <= 253 and all(_HOST_LABEL.match(label) for label in labels)
+    return True
+
+
+def _unique_id(host: str, port: int) -> str:
+    return f"{host}:{port}"
+
+
+def _title(host: str, port: int) -> str:
+    return f"{DEFAULT_NAME} ({host}:{port})"
+
+
+@dataclass(frozen=True, slots=True)
+class _Discovered:
+    """A server announced by the add-on, waiting for the user's confirmation."""
+
+    name: str
+    host: str
+    port: int
+
+
+class KokoroLiveConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up a Kokoro Live server by address, add-on discovery or reconfiguration."""
+
+    VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with nothing discovered and no server message to show."""
+        self._discovered: _Discovered | None = None
+        self._placeholders: dict[str, str] = {}
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """Default voice, language and speed."""
+        return KokoroLiveOptionsFlow()
+
+    async def _async_validate(self, host: str, port: int) -> dict[str, str]:
+        """Open a live session and close it; form errors if that failed."""
+        self._placeholders = {}
+        if not is_valid_host(host):
+            return {CONF_HOST: "invalid_host"}
+        client = KokoroLiveClient(host, port, async_get_clientsession(self.hass))
+        try:
+            await client.async_check()
+        except KokoroConnectionError:
+            return {"base": "cannot_connect"}
+        except KokoroProtocolError:
+            return {"base": "not_kokoro"}
+        except KokoroServerError as err:
+            self._placeholders = {"error": str(err)}
+            return {"base": "server_error"}
+        return {}
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the server's address."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            host, port = str(user_input[CONF_HOST]).strip(), int(user_input[CONF_PORT])
+            if is_valid_host(host):
+                await self.async_set_unique_id(_unique_id(host, port))
+                self._abort_if_unique_id_configured()
+            errors = await self._async_validate(host, port)
+            if not errors:
+                return self.async_create_entry(
+                    title=_title(host, port), data={CONF_HOST: host, CONF_PORT: port}
+                )
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(USER_SCHEMA, user_input),
+            errors=errors,
+            description_placeholders=self._placeholders,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Move the entry to another address (the server moved, or its port changed)."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            host, port = str(user_input[CONF_HOST]).strip(), int(user_input[CONF_PORT])
+            errors = await self._async_validate(host, port)
+            if not errors:
+                unique_id = _unique_id(host, port)
+                if unique_id != entry.unique_id:
+                    await self.async_set_unique_id(unique_id)
+                    self._abort_if_unique_id_configured()
+                old_title = _title(entry.data[CONF_HOST], entry.data[CONF_PORT])
+                return self.async_update_reload_and_abort(
+                    entry,
+                    unique_id=unique_id,
+                    # A title the user chose stays; the one made from the address follows it.
+                    title=_title(host, port) if entry.title == old_title else entry.title,
+                    data_updates={CONF_HOST: host, CONF_PORT: port},
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                USER_SCHEMA, user_input or dict(entry.data)
+            ),
+            errors=errors,
+            description_placeholders=self._placeholders,
+        )
+
+    async def async_step_hassio(self, discovery_info: HassioServiceInfo) -> ConfigFlowResult:
+        """The Kokoro Live add-on announced its server."""
+        try:
+            host = str(discovery_info.config[CONF_HOST])
+            port = int(discovery_info.config[CONF_PORT])
+        except (KeyError, TypeError, ValueError):
+            return self.async_abort(reason="invalid_discovery_info")
+        await self.async_set_unique_id(_unique_id(host, port))
+        self._abort_if_unique_id_configured()
+        self._discovered = _Discovered(discovery_info.name, host, port)
+        self.context["title_placeholders"] = {"name": discovery_info.name}
+        return await self.async_step_hassio_confirm()
+
+    async def async_step_hassio_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """One click to add the discovered server."""
+        assert self._discovered is not None
+        found = self._discovered
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = await self._async_validate(found.host, found.port)
+            if not errors:
+                return self.async_create_entry(
+                    title=found.name, data={CONF_HOST: found.host, CONF_PORT: found.port}
+                )
+        return self.async_show_form(
+            step_id="hassio_confirm",
+            errors=errors,
+            description_placeholders={"addon": found.name, **self._placeholders},
+        )
+
+
+class KokoroLiveOptionsFlow(OptionsFlow):
+    """Default voice, language and speed, chosen from what the server offers."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show the server's voices and languages; unset fields take the server's defaults."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        data = self.config_entry.data
+        client = KokoroLiveClient(
+            data[CONF_HOST], data[CONF_PORT], async_get_clientsession(self.hass)
+        )
+        try:
+            info = await client.async_get_info()
+        except KokoroError:
+            return self.async_abort(reason="cannot_connect")
+        schema = vol.Schema(
+            {
+                vol.Optional(CONF_VOICE): SelectSelector(
+                    SelectSelectorConfig(
+                        options=list(info.voices), mode=SelectSelectorMode.DROPDOWN
+                    )
+                ),
+                vol.Optional(CONF_LANGUAGE): LanguageSelector(
+                    LanguageSelectorConfig(languages=list(language_map(info.languages)))
+                ),
+                vol.Optional(CONF_SPEED): NumberSelector(
+                    NumberSelectorConfig(
+                        min=MIN_SPEED, max=MAX_SPEED, step=0.05, mode=NumberSelectorMode.SLIDER
+                    )
+                ),
+            }
+        )
+        suggested = {
+            CONF_VOICE: info.default_voice,
+            CONF_LANGUAGE: to_ha_language(info.default_language),
+            CONF_SPEED: info.default_speed,
+            **self.config_entry.options,
+        }
+        return self.async_show_form(
+            step_id="init", data_schema=self.add_suggested_values_to_schema(schema, suggested)
+        )

@@ -1,0 +1,67 @@
+"""Runtime data of a config entry and the coordinator that keeps an eye on the server."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .api import KokoroError, KokoroLiveClient, ServerInfo
+from .const import DOMAIN, UPDATE_INTERVAL
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass
+class KokoroLiveData:
+    """What a loaded entry holds: the client, the coordinator and the last speech error."""
+
+    client: KokoroLiveClient
+    coordinator: KokoroLiveCoordinator
+    last_error: str | None = None
+
+
+type KokoroLiveConfigEntry = ConfigEntry[KokoroLiveData]
+
+
+class KokoroLiveCoordinator(DataUpdateCoordinator[ServerInfo]):
+    """Polls ``/voices``: the server's voices, languages and version, and whether it is up.
+
+    A failed poll makes the entity unavailable (logged once); the next good one
+    brings it back (logged once too).
+    """
+
+    config_entry: KokoroLiveConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        config_entry: KokoroLiveConfigEntry,
+        client: KokoroLiveClient,
+    ) -> None:
+        """Poll ``client``'s server every ``UPDATE_INTERVAL``."""
+        super().__init__(
+            hass,
+            _LOGGER,
+            config_entry=config_entry,
+            name=f"Kokoro Live {client.host}:{client.port}",
+            update_interval=UPDATE_INTERVAL,
+            always_update=False,
+        )
+        self.client = client
+
+    async def _async_update_data(self) -> ServerInfo:
+        try:
+            return await self.client.async_get_info()
+        except KokoroError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="update_failed",
+                translation_placeholders={
+                    "address": f"{self.client.host}:{self.client.port}",
+                    "error": str(err),
+                },
+            ) from err

@@ -1,0 +1,230 @@
+"""The Kokoro Live text-to-speech entity: text streams in, speech streams out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator, Mapping
+from typing import Any
+
+from homeassistant.components.tts import (
+    ATTR_VOICE,
+    TextToSpeechEntity,
+    TTSAudioResponse,
+    TtsAudioType,
+    Voice,
+)
+from homeassistant.components.tts.entity import TTSAudioRequest
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .api import (
+    KokoroConnectionError,
+    KokoroError,
+    KokoroServerError,
+    LiveSession,
+)
+from .const import ATTR_SPEED, CONF_LANGUAGE, CONF_SPEED, CONF_VOICE, DEFAULT_NAME, DOMAIN
+from .coordinator import KokoroLiveConfigEntry, KokoroLiveCoordinator, KokoroLiveData
+from .languages import language_map, to_ha_language
+from .wav import wav_file, wav_header
+
+_LOGGER = logging.getLogger(__name__)
+
+# Speech sessions are independent; the server shares its CPU between them.
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: KokoroLiveConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """One TTS entity per server."""
+    async_add_entities([KokoroLiveTTSEntity(entry)])
+
+
+class _TextFeeder:
+    """Forwards the text pieces into the live session as they arrive.
+
+    Runs beside the audio reader, so speech for the first sentence plays while
+    the rest of the text is still being written (by an LLM, typically).
+    """
+
+    def __init__(self, session: LiveSession, message_gen: AsyncGenerator[str]) -> None:
+        self._session = session
+        self._message_gen = message_gen
+        #: Why the text source failed, if it did; the reader reports it.
+        self.failure: Exception | None = None
+
+    async def run(self) -> None:
+        try:
+            async for piece in self._message_gen:
+                await self._session.send_text(piece)
+            await self._session.end_input()
+        except KokoroConnectionError:
+            return  # The reader sees the closed connection and reports it.
+        except Exception as err:
+            # The text will never be complete: stop the synthesis rather than
+            # speak half a sentence. Recorded before closing, so the reader,
+            # woken by the close, knows why.
+            self.failure = err
+            await self._session.close()
+
+
+class KokoroLiveTTSEntity(CoordinatorEntity[KokoroLiveCoordinator], TextToSpeechEntity):
+    """Speaks through one Kokoro Live server, streaming both ways."""
+
+    _attr_has_entity_name = True
+    _attr_translation_key = "speech"
+
+    def __init__(self, entry: KokoroLiveConfigEntry) -> None:
+        """Describe the entity and its server as a service device."""
+        super().__init__(entry.runtime_data.coordinator)
+        self._data: KokoroLiveData = entry.runtime_data
+        self._attr_unique_id = entry.entry_id
+        self._attr_supported_options = [ATTR_VOICE, ATTR_SPEED]
+        info = self.coordinator.data
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, entry.entry_id)},
+            name=entry.title,
+            manufacturer=DEFAULT_NAME,
+            model=info.model,
+            sw_version=info.version,
+            entry_type=DeviceEntryType.SERVICE,
+        )
+
+    # Languages, voices and defaults come from the latest /voices poll and the
+    # entry's options, so option changes and new server voices apply at once.
+
+    @property
+    def _languages(self) -> dict[str, str]:
+        return language_map(self.coordinator.data.languages)
+
+    @property
+    def supported_languages(self) -> list[str]:
+        """Every language the server speaks (any voice speaks any of them)."""
+        return list(self._languages)
+
+    @property
+    def default_language(self) -> str:
+        """The language chosen in the options, else the server's default."""
+        language = self.coordinator.config_entry.options.get(CONF_LANGUAGE)
+        if language in self._languages:
+            return str(language)
+        return to_ha_language(self.coordinator.data.default_language)
+
+    @property
+    def default_options(self) -> Mapping[str, Any]:
+        """The voice and speed chosen in the options; unset ones take the server's."""
+        options = self.coordinator.config_entry.options
+        defaults: dict[str, Any] = {}
+        if CONF_VOICE in options:
+            defaults[ATTR_VOICE] = options[CONF_VOICE]
+        if CONF_SPEED in options:
+            defaults[ATTR_SPEED] = options[CONF_SPEED]
+        return defaults
+
+    @callback
+    def async_get_supported_voices(self, language: str) -> list[Voice] | None:
+        """All voices for every supported language: the model is language-neutral."""
+        if language not in self._languages:
+            return None
+        return [Voice(voice, voice) for voice in self.coordinator.data.voices]
+
+    async def async_stream_tts_audio(self, request: TTSAudioRequest) -> TTSAudioResponse:
+        """Feed text pieces in as they arrive while WAV audio flows out.
+
+        The WAV header (data length 0: a stream) goes first, then the PCM as the
+        server produces it. A reader that stops early closes the session, which
+        makes the server cancel the rest.
+        """
+        session = await self._async_open_session(request.language, request.options)
+        feeder = _TextFeeder(session, request.message_gen)
+        task = self.coordinator.config_entry.async_create_background_task(
+            self.hass, feeder.run(), f"{DOMAIN} text feeder"
+        )
+
+        async def data_gen() -> AsyncGenerator[bytes]:
+            try:
+                yield wav_header(session.sample_rate, session.channels)
+                async for pcm in session.audio():
+                    yield pcm
+            except KokoroError as err:
+                if feeder.failure is not None:
+                    raise HomeAssistantError(
+                        translation_domain=DOMAIN,
+                        translation_key="text_failed",
+                        translation_placeholders={"error": str(feeder.failure)},
+                    ) from feeder.failure
+                raise self._speech_error(err) from err
+            finally:
+                task.cancel()
+                await session.close()
+
+        return TTSAudioResponse("wav", data_gen())
+
+    async def async_get_tts_audio(
+        self, message: str, language: str, options: dict[str, Any]
+    ) -> TtsAudioType:
+        """Speak a complete message and return it as one WAV file."""
+        session = await self._async_open_session(language, options)
+        try:
+            async with session:
+                await session.send_text(message)
+                await session.end_input()
+                pcm = b"".join([chunk async for chunk in session.audio()])
+        except KokoroError as err:
+            raise self._speech_error(err) from err
+        return "wav", wav_file(pcm, session.sample_rate, session.channels)
+
+    async def _async_open_session(self, language: str, options: Mapping[str, Any]) -> LiveSession:
+        """Open a live session with the request's voice, language and speed."""
+        speed = options.get(ATTR_SPEED)
+        if speed is not None:
+            try:
+                speed = float(speed)
+            except (TypeError, ValueError) as err:
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key="invalid_speed",
+                    translation_placeholders={"speed": str(speed)},
+                ) from err
+        voice = options.get(ATTR_VOICE)
+        try:
+            session = await self._data.client.async_open_session(
+                voice=str(voice) if voice else None,
+                language=self._languages.get(language, language),
+                speed=speed,
+            )
+        except KokoroError as err:
+            raise self._speech_error(err) from err
+        if not self.coordinator.last_update_success:
+            # The server is back before the next poll: let the coordinator see
+            # it, which makes the entity available again.
+            await self.coordinator.async_request_refresh()
+        return session
+
+    def _speech_error(self, err: KokoroError) -> HomeAssistantError:
+        """The error to raise for a failed session; a lost server makes the entity unavailable."""
+        self._data.last_error = str(err)
+        if isinstance(err, KokoroServerError):
+            return HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="server_error",
+                translation_placeholders={"message": str(err)},
+            )
+        if isinstance(err, KokoroConnectionError):
+            # Logged once by the coordinator; the next good poll or session clears it.
+            self.coordinator.async_set_update_error(err)
+            key = "cannot_connect"
+        else:
+            key = "protocol_error"
+        client = self._data.client
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders={"address": f"{client.host}:{client.port}", "error": str(err)},
+        )

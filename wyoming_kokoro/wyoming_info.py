@@ -1,0 +1,78 @@
+"""What the Wyoming server answers to ``describe``: one TTS program, one entry per voice.
+
+Home Assistant groups voices by the locales listed here and sends only the voice name back, so
+each voice is listed under the language it will really speak: its own (from the name prefix),
+or, when the server runs with ``--language``, that language alone.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from wyoming.info import Attribution, Info, TtsProgram, TtsVoice
+
+from . import __version__
+from .engine import Engine, InvalidRequestError
+from .languages import LANGUAGES, language_of_voice, locale_of
+
+_LOGGER = logging.getLogger(__name__)
+
+PROGRAM_NAME = "kokoro-live"
+PROGRAM_DESCRIPTION = "Kokoro Live: streaming Kokoro-82M text to speech"
+MODEL_ATTRIBUTION = Attribution(name="hexgrad", url="https://huggingface.co/hexgrad/Kokoro-82M")
+
+_GENDERS = {"f": "female", "m": "male"}
+
+
+def describe_voice(name: str) -> str:
+    """A readable label: ``jf_alpha`` -> ``Alpha (Japanese, female)``."""
+    prefix, _, rest = name.partition("_")
+    if not rest:
+        return name
+    label = rest.replace("_", " ").title()
+    details = []
+    language = language_of_voice(name)
+    if language is not None:
+        details.append(LANGUAGES[language][1])
+    gender = _GENDERS.get(prefix[1:2].lower())
+    if gender is not None:
+        details.append(gender)
+    return f"{label} ({', '.join(details)})" if details else label
+
+
+def voice_locales(engine: Engine) -> dict[str, str]:
+    """Each voice that can speak, with the locale it speaks (``jf_alpha`` -> ``ja_JP``)."""
+    locales: dict[str, str] = {}
+    for name in engine.voices.names:
+        try:
+            params = engine.resolve(name)
+        except InvalidRequestError as error:
+            _LOGGER.warning("Not listing voice %s: %s", name, error)
+            continue
+        locales[name] = locale_of(params.language)
+    return locales
+
+
+def build_info(engine: Engine, streaming: bool) -> Info:
+    """The ``info`` event's content; built once at start, so ``describe`` costs nothing."""
+    voices = [
+        TtsVoice(
+            name=name,
+            description=describe_voice(name),
+            attribution=MODEL_ATTRIBUTION,
+            installed=True,
+            version=None,
+            languages=[locale],
+        )
+        for name, locale in voice_locales(engine).items()
+    ]
+    program = TtsProgram(
+        name=PROGRAM_NAME,
+        description=PROGRAM_DESCRIPTION,
+        attribution=MODEL_ATTRIBUTION,
+        installed=True,
+        version=__version__,
+        voices=voices,
+        supports_synthesize_streaming=streaming,
+    )
+    return Info(tts=[program])
