@@ -9,12 +9,14 @@ import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .config import Settings, build_parser, settings_from_args
-from .engine import Engine
-from .live import LiveServer
-from .wyoming_server import WyomingServer
+
+if TYPE_CHECKING:
+    from .live import LiveServer
+    from .wyoming_server import WyomingServer
 
 _LOGGER = logging.getLogger("wyoming_kokoro")
 
@@ -51,7 +53,11 @@ def _without_addon_flag(argv: list[str]) -> list[str]:
 
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Load the engine, start the enabled servers, run until ``stop`` is set (or a signal)."""
+    # The servers import the model stack; `wyoming-kokoro say` must work without it.
+    from .engine import Engine
+    from .live import LiveServer
     from .models import ModelError
+    from .wyoming_server import WyomingServer
 
     try:
         engine = await asyncio.to_thread(Engine.load, settings)
@@ -94,8 +100,13 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
 
 
 def run(argv: Sequence[str] | None = None) -> None:
-    """Console entry point."""
-    settings = parse_settings(argv)
+    """Console entry point: the server, or ``wyoming-kokoro say ...`` (the client)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["say"]:
+        from .say import main as say_main
+
+        raise SystemExit(say_main(args[1:]))
+    settings = parse_settings(args)
     logging.basicConfig(
         level=logging.DEBUG if settings.debug else logging.INFO, format=settings.log_format
     )
