@@ -187,7 +187,13 @@ async def test_stopping_early_cancels_the_server_session(
     else:
         await anext(stream)
         await stream.aclose()
-    await wait_for(lambda: server.counters.sessions == 0 and engine.stats()["sessions"] == 0)
+    await wait_for(
+        lambda: (
+            server.counters.sessions == 0
+            and engine.stats()["sessions"] == 0
+            and engine.stats()["running_segments"] == 0
+        )
+    )
     settled = engine.stats()["segments_synthesized"]
     await asyncio.sleep(1.0)
     assert engine.stats()["segments_synthesized"] == settled

@@ -270,7 +270,8 @@ async def test_limits_give_clear_errors(engine: Engine) -> None:
 
 async def wait_idle(engine: Engine, server: LiveServer) -> None:
     for _ in range(200):
-        if engine.stats()["sessions"] == 0 and server.counters.sessions == 0:
+        stats = engine.stats()
+        if stats["sessions"] == stats["running_segments"] == server.counters.sessions == 0:
             return
         await asyncio.sleep(0.05)
     pytest.fail(f"sessions left behind: {engine.stats()}, live {server.counters.sessions}")

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from wyoming_kokoro.scheduler import InferenceScheduler, SchedulerClosedError
+from wyoming_kokoro.scheduler import InferenceScheduler, JobCancelledError, SchedulerClosedError
 
 
 def blocker(scheduler: InferenceScheduler) -> threading.Event:
@@ -90,3 +90,25 @@ def test_close_joins_workers_and_refuses_new_work() -> None:
     assert not [t for t in threading.enumerate() if t.name.startswith("test-close")]
     with pytest.raises(SchedulerClosedError):
         scheduler.submit(lambda: None, first=True, deadline=0)
+
+
+async def test_cancelling_a_running_job_interrupts_it() -> None:
+    scheduler = InferenceScheduler(workers=1)
+    started = threading.Event()
+    stop = threading.Event()
+
+    def long_job() -> str:
+        started.set()
+        if stop.wait(10):
+            raise JobCancelledError
+        return "finished"
+
+    task = asyncio.create_task(scheduler.run(long_job, first=True, deadline=0, interrupt=stop.set))
+    assert await asyncio.to_thread(started.wait, 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.to_thread(scheduler.close)
+    assert scheduler.stats.cancelled == 1
+    assert scheduler.stats.completed == 0
+    assert scheduler.stats.running == 0

@@ -39,6 +39,7 @@ class Settings:
     language: str | None = None
     speed: float = 1.0
     threads: int | None = None
+    int8_rewrite: bool = True
     live_host: str = "0.0.0.0"
     live_port: int = 8880
     live: bool = True
@@ -108,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-download", action="store_true", help="never download; fail if files are missing"
     )
     model.add_argument("--threads", type=_positive_int, help="onnxruntime intra-op threads")
+    model.add_argument(
+        "--no-int8-rewrite",
+        action="store_true",
+        help="run an int8 model's convolutions as exported (the default rewrites them to a "
+        "faster, bit-identical form on CPUs with VNNI)",
+    )
 
     speech = parser.add_argument_group("speech defaults")
     speech.add_argument("--voice", default="jf_alpha", help="default voice, or a blend a:0.6+b:0.4")
@@ -164,6 +171,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         language=args.language,
         speed=args.speed,
         threads=args.threads,
+        int8_rewrite=not args.no_int8_rewrite,
         live_host=args.live_host,
         live_port=args.live_port,
         live=not args.no_live,

@@ -20,17 +20,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import onnxruntime as ort
 from numpy.typing import NDArray
 
 from . import audio
 from .config import MAX_SPEED, MIN_SPEED, Settings
+from .int8_rewrite import load_model_bytes
 from .languages import (
     LANGUAGES,
     UnsupportedLanguageError,
     language_of_voice,
     normalize_language,
 )
-from .scheduler import InferenceScheduler
+from .scheduler import InferenceScheduler, JobCancelledError
 from .text import Segment, Segmenter
 from .voices import VoiceBank, VoiceError
 
@@ -71,8 +73,7 @@ class SpeechParams:
 class _Model:
     """The onnxruntime session and the phonemizer; all calls are blocking (worker threads)."""
 
-    def __init__(self, model_path: Path, threads: int) -> None:
-        import onnxruntime as ort
+    def __init__(self, model_path: Path, threads: int, int8_rewrite: bool = True) -> None:
         from kokoro_onnx.chunker import split_phonemes
         from kokoro_onnx.session import embedded_vocab, input_dtypes, resolve_providers
         from kokoro_onnx.tokenizer import Tokenizer
@@ -84,8 +85,13 @@ class _Model:
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
+        # Spinning worker threads win a few percent on an idle machine and lose 1.5-2.5x when
+        # anything else wants the CPU (measured): a home server always shares its CPU.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(
-            str(model_path), sess_options=options, providers=resolve_providers()
+            load_model_bytes(model_path, int8_rewrite),
+            sess_options=options,
+            providers=resolve_providers(),
         )
         vocab: dict[str, int] = embedded_vocab(self.session)
         self.tokenizer = Tokenizer(vocab=vocab) if vocab else Tokenizer()
@@ -99,8 +105,17 @@ class _Model:
         phonemes = " ".join(self.tokenizer.phonemize(text, language).split())
         return [batch for batch in self._split(phonemes, MAX_PHONEMES) if batch.strip()]
 
-    def infer(self, phonemes: str, style: NDArray[np.float32], speed: float) -> NDArray[np.float32]:
-        """Audio for one batch of phonemes, with the model's edge silence trimmed."""
+    def infer(
+        self,
+        phonemes: str,
+        style: NDArray[np.float32],
+        speed: float,
+        run_options: ort.RunOptions | None = None,
+    ) -> NDArray[np.float32]:
+        """Audio for one batch of phonemes, with the model's edge silence trimmed.
+
+        Setting ``run_options.terminate`` from another thread stops a running inference.
+        """
         tokens = self.tokenizer.tokenize(phonemes)
         if not tokens:
             return np.zeros(0, dtype=np.float32)
@@ -110,7 +125,13 @@ class _Model:
             "style": np.asarray(row, dtype=self._dtypes["style"]).reshape(1, -1),
             "speed": np.array([speed], dtype=self._dtypes["speed"]),
         }
-        raw = np.asarray(self.session.run(None, inputs)[0], dtype=np.float32).ravel()
+        try:
+            outputs = self.session.run(None, inputs, run_options)
+        except Exception:
+            if run_options is not None and run_options.terminate:
+                raise JobCancelledError from None
+            raise
+        raw = np.asarray(outputs[0], dtype=np.float32).ravel()
         trimmed, _ = self._trim(raw)
         return np.asarray(trimmed, dtype=np.float32)
 
@@ -170,7 +191,7 @@ class Engine:
         files = resolve_model_files(settings)
         threads = settings.threads or os.cpu_count() or 1
         started = time.monotonic()
-        model = _Model(files.model, threads)
+        model = _Model(files.model, threads, settings.int8_rewrite)
         voices = VoiceBank.load(files.voices)
         engine = cls(model, voices, settings, files.description)
         engine.warm_up()
@@ -254,19 +275,28 @@ class Engine:
         return {
             "sessions": self._sessions,
             "queued_segments": self._scheduler.queued,
+            "running_segments": self._scheduler.stats.running,
             "segments_synthesized": self._scheduler.stats.completed,
             "segments_cancelled": self._scheduler.stats.cancelled,
             "segments_failed": self._scheduler.stats.failed,
         }
 
-    def render(self, segment: Segment, params: SpeechParams, pause_before: float) -> bytes:
+    def render(
+        self,
+        segment: Segment,
+        params: SpeechParams,
+        pause_before: float,
+        run_options: ort.RunOptions | None = None,
+    ) -> bytes:
         """Blocking: one segment to PCM, with the pause that joins it to the previous one."""
         try:
             parts = [audio.silence(pause_before)] if pause_before > 0 else []
             for batch in self._model.phonemize(segment.text, params.language):
-                samples = self._model.infer(batch, params.style, params.speed)
+                samples = self._model.infer(batch, params.style, params.speed, run_options)
                 if len(samples):
                     parts.append(audio.fade_edges(samples))
+        except JobCancelledError:
+            raise
         except Exception as error:
             _LOGGER.exception("Synthesis failed for segment %r", segment.text)
             raise SynthesisError(f"Synthesis failed: {error}") from error
@@ -299,10 +329,12 @@ class Engine:
                     if previous is not None:
                         pause = SENTENCE_PAUSE if previous.ends_sentence else CLAUSE_PAUSE
                     previous = segment
+                    run_options = ort.RunOptions()
                     job = self._scheduler.run(
-                        functools.partial(self.render, segment, params, pause),
+                        functools.partial(self.render, segment, params, pause, run_options),
                         first=segment.index == 0,
                         deadline=pacer.deadline_for(segment),
+                        interrupt=functools.partial(setattr, run_options, "terminate", True),
                     )
                     await pending.put(asyncio.ensure_future(job))
 

@@ -2,7 +2,8 @@
 
 Urgency is ``(not first segment, deadline, arrival)``: a session's first segment beats every later
 segment of any session (that is the time to first audio), and among the rest the job whose listener
-runs out of audio soonest goes first. Jobs of a vanished reader are cancelled before they run.
+runs out of audio soonest goes first. Jobs of a vanished reader are dropped before they run and
+interrupted while they run.
 """
 
 from __future__ import annotations
@@ -36,10 +37,15 @@ class SchedulerStats:
     completed: int = 0
     cancelled: int = 0
     failed: int = 0
+    running: int = 0
 
 
 class SchedulerClosedError(RuntimeError):
     """The scheduler was shut down; no more work is taken."""
+
+
+class JobCancelledError(Exception):
+    """Raised by a job that stopped early because its reader went away."""
 
 
 class InferenceScheduler:
@@ -75,13 +81,25 @@ class InferenceScheduler:
             self._lock.notify()
         return future
 
-    async def run(self, work: Callable[[], T], *, first: bool, deadline: float) -> T:
-        """Run ``work`` on a worker; cancelling the awaiting task drops a job not yet started."""
+    async def run(
+        self,
+        work: Callable[[], T],
+        *,
+        first: bool,
+        deadline: float,
+        interrupt: Callable[[], None] | None = None,
+    ) -> T:
+        """Run ``work`` on a worker.
+
+        Cancelling the awaiting task drops the job if it has not started, and calls
+        ``interrupt`` if it has (the job should then stop early with JobCancelledError).
+        """
         future = self.submit(work, first=first, deadline=deadline)
         try:
             return await asyncio.wrap_future(future)
         except asyncio.CancelledError:
-            future.cancel()
+            if not future.cancel() and interrupt is not None:
+                interrupt()
             raise
 
     def close(self) -> None:
@@ -101,6 +119,7 @@ class InferenceScheduler:
                 while self._heap:
                     job = heapq.heappop(self._heap)
                     if job.future.set_running_or_notify_cancel():
+                        self.stats.running += 1
                         return job
                     self.stats.cancelled += 1
                 if self._closed:
@@ -111,11 +130,17 @@ class InferenceScheduler:
         while (job := self._next_job()) is not None:
             try:
                 result = job.work()
+            except JobCancelledError as error:
+                self._finished("cancelled")
+                job.future.set_exception(error)
             except BaseException as error:  # handed to the awaiting session, which reports it
-                with self._lock:
-                    self.stats.failed += 1
+                self._finished("failed")
                 job.future.set_exception(error)
             else:
-                with self._lock:
-                    self.stats.completed += 1
+                self._finished("completed")
                 job.future.set_result(result)
+
+    def _finished(self, outcome: str) -> None:
+        with self._lock:
+            self.stats.running -= 1
+            setattr(self.stats, outcome, getattr(self.stats, outcome) + 1)
