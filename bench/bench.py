@@ -48,11 +48,11 @@ class SessionResult:
         playhead = self.arrivals[0][0]
         late = 0
         for arrival, seconds in self.arrivals:
-            if arrival > playhead + 0.005:
+            if arrival > playhead + 0.005:  # the listener heard silence until this chunk
                 late += 1
                 playhead = arrival
             playhead += seconds
-        return late - 1 if late else 0
+        return late
 
 
 async def live_session(port: int, pieces: list[str], interval: float) -> SessionResult:
