@@ -162,7 +162,8 @@ async def describe(connection: AsyncClient) -> Info:
 
 async def wait_for_idle(server: WyomingServer, engine: Engine) -> None:
     for _ in range(200):
-        if engine.stats()["sessions"] == 0 and not server.handlers:
+        stats = engine.stats()
+        if stats["sessions"] == stats["running_segments"] == 0 and not server.handlers:
             return
         await asyncio.sleep(0.05)
     pytest.fail(f"left behind: {engine.stats()}, {len(server.handlers)} connections")

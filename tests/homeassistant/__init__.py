@@ -1,0 +1,1 @@
+"""Tests against real Home Assistant, run in .venv-ha (see script/setup-ha)."""
