@@ -40,19 +40,28 @@ class SessionResult:
     audio_seconds: float = 0.0
     arrivals: list[tuple[float, float]] = field(default_factory=list)  # (arrival, chunk seconds)
 
+    def _gaps(self) -> list[float]:
+        """Silences a listener playing chunks as they arrive hears, after the first chunk."""
+        if not self.arrivals:
+            return []
+        playhead = self.arrivals[0][0]
+        gaps = []
+        for arrival, seconds in self.arrivals:
+            if arrival > playhead + 0.005:
+                gaps.append(arrival - playhead)
+                playhead = arrival
+            playhead += seconds
+        return gaps
+
     @property
     def underruns(self) -> int:
         """Chunks that arrived after the audio before them had finished playing."""
-        if not self.arrivals:
-            return 0
-        playhead = self.arrivals[0][0]
-        late = 0
-        for arrival, seconds in self.arrivals:
-            if arrival > playhead + 0.005:  # the listener heard silence until this chunk
-                late += 1
-                playhead = arrival
-            playhead += seconds
-        return late
+        return len(self._gaps())
+
+    @property
+    def gap_seconds(self) -> float:
+        """Total silence heard because audio arrived late."""
+        return sum(self._gaps())
 
 
 async def live_session(port: int, pieces: list[str], interval: float) -> SessionResult:
@@ -163,6 +172,7 @@ async def run(sessions: int, repeats: int) -> dict[str, Any]:
             "ttfa_s": statistics.median(r.ttfa for r in streamed),
             "total_s": statistics.median(r.total for r in streamed),
             "underruns": max(r.underruns for r in streamed),
+            "gap_seconds": max(r.gap_seconds for r in streamed),
         },
         "naive_baseline_create_stream": baseline,
         "ttfa_improvement_vs_baseline": baseline["ttfa_s"] / whole_ttfa,
@@ -171,6 +181,7 @@ async def run(sessions: int, repeats: int) -> dict[str, Any]:
         f"concurrent_{sessions}_streamed_sessions": {
             "ttfa_s": summarize([r.ttfa for r in concurrent]),
             "sessions_with_underrun": sum(1 for r in concurrent if r.underruns),
+            "gap_seconds_per_session": summarize([r.gap_seconds for r in concurrent]),
         },
     }
 

@@ -18,8 +18,10 @@ REFERENCE = (
     "Tomorrow it will rain in the afternoon, so take an umbrella."
 )
 
-#: Exact cuts, without merging of short sentences, after a one-word first segment.
+#: Exact cuts, without merging of short sentences.
 SENTENCES = SegmenterConfig(min_chars=0)
+#: Two segments that use up the short first segment and the ramp.
+OPENING = "Hi. It is done. "
 
 
 def run(pieces: Iterable[str], config: SegmenterConfig | None = None) -> list[Segment]:
@@ -35,9 +37,9 @@ def texts(text: str, config: SegmenterConfig | None = None) -> list[str]:
 
 
 def later(text: str, config: SegmenterConfig = SENTENCES) -> list[str]:
-    """The segments after a first one ("Hi."), where the sentence rules apply."""
-    first, *rest = texts("Hi. " + text, config)
-    assert first == "Hi."
+    """The segments after the first two (OPENING), where the sentence rules apply."""
+    first, second, *rest = texts(OPENING + text, config)
+    assert (first, second) == ("Hi.", "It is done.")
     return rest
 
 
@@ -48,9 +50,10 @@ def test_reference_reply() -> None:
     segments = run([REFERENCE])
     assert [(s.text, s.ends_sentence, s.index) for s in segments] == [
         ("Okay,", False, 0),
-        ("I turned on the kitchen lights and set the thermostat to twenty one degrees.", True, 1),
-        ("The front door is locked, and the garage is closed.", True, 2),
-        ("Tomorrow it will rain in the afternoon, so take an umbrella.", True, 3),
+        ("I turned on the kitchen lights", False, 1),  # the ramp: about 2 s of audio
+        ("and set the thermostat to twenty one degrees.", True, 2),
+        ("The front door is locked, and the garage is closed.", True, 3),
+        ("Tomorrow it will rain in the afternoon, so take an umbrella.", True, 4),
     ]
 
 
@@ -62,11 +65,13 @@ def test_reference_reply_streamed_word_by_word_emits_each_segment_when_certain()
         sent += word
         emitted += [(sent, s.text) for s in segmenter.push(word)]
     emitted += [(sent, s.text) for s in segmenter.finish()]
-    # "Okay," leaves as soon as the space after the comma arrives; a sentence as soon as the
-    # first word of the next one shows that its full stop really ends it.
+    # "Okay," leaves as soon as the space after the comma arrives, the ramp as soon as the space
+    # after its last word does, a sentence as soon as the first word of the next one shows that
+    # its full stop really ends it.
     assert [(pushed.split()[-1], text) for pushed, text in emitted] == [
         ("Okay,", "Okay,"),
-        ("The", "I turned on the kitchen lights and set the thermostat to twenty one degrees."),
+        ("lights", "I turned on the kitchen lights"),
+        ("The", "and set the thermostat to twenty one degrees."),
         ("Tomorrow", "The front door is locked, and the garage is closed."),
         ("umbrella.", "Tomorrow it will rain in the afternoon, so take an umbrella."),
     ]
@@ -75,7 +80,7 @@ def test_reference_reply_streamed_word_by_word_emits_each_segment_when_certain()
 def test_waits_while_the_end_is_ambiguous() -> None:
     segmenter = Segmenter(SENTENCES)
     assert [s.text for s in segmenter.push("Hi. ")] == []  # "Hi. " + "there" is no sentence end
-    assert [s.text for s in segmenter.push("Ask Dr.")] == ["Hi."]
+    assert [s.text for s in segmenter.push("It is done. Ask Dr.")] == ["Hi.", "It is done."]
     assert segmenter.push(" ") == []
     assert segmenter.push("Smith about it.") == []  # "it." + "com" would be a host name
     assert [s.text for s in segmenter.finish()] == ["Ask Dr. Smith about it."]
@@ -142,19 +147,111 @@ def test_first_segment_flags() -> None:
 
 
 def test_first_segment_word_limits_are_configurable() -> None:
-    config = SegmenterConfig(first_min_words=2, first_max_words=3, first_grace_words=0)
+    config = SegmenterConfig(first_min_words=2, first_max_words=3, grace_words=0)
     assert texts("Okay, I turned on the lights, then left.", config) == [
         "Okay, I turned",
-        "on the lights, then left.",
+        "on the lights,",
+        "then left.",
     ]
     assert texts("So, well, the lights are on.", config)[0] == "So, well,"
     assert texts("Yes. The lights are on.", config)[0] == "Yes."  # a sentence may be shorter
 
 
-def test_only_the_first_segment_is_cut_at_clauses() -> None:
-    assert texts("Okay, the lights are on, the door is locked, and the garage is closed.") == [
+# --- the second segment: the ramp ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Cut after second_max_words words, later while the last word is a function word.
+        (
+            "Okay, I turned on the kitchen lights and set the thermostat.",
+            ["Okay,", "I turned on the kitchen lights", "and set the thermostat."],
+        ),
+        (
+            "Okay, tomorrow I will go to the store and buy milk.",
+            ["Okay,", "tomorrow I will go to the store", "and buy milk."],
+        ),
+        (
+            "Okay, I will set it to the the the the the value now.",
+            ["Okay,", "I will set it to the the the the", "the value now."],  # grace is bounded
+        ),
+        # At the first clause mark or sentence end that has second_min_words words.
+        (
+            "Okay, the lights are on, the door is locked, and the garage is closed.",
+            ["Okay,", "the lights are on,", "the door is locked, and the garage is closed."],
+        ),
+        ("Yes, of course, I will do that now.", ["Yes,", "of course,", "I will do that now."]),
+        (
+            "Sure! The lights are on. Anything else?",
+            ["Sure!", "The lights are on.", "Anything else?"],
+        ),
+        # Never a single word, not even a sentence: it would queue hardly any audio.
+        (
+            "Okay, so, I turned on the kitchen lights.",
+            ["Okay,", "so, I turned on the kitchen", "lights."],
+        ),
+        (
+            "Sure. Yes. No. Maybe. That is a longer sentence, really. Ok.",
+            ["Sure.", "Yes. No.", "Maybe. That is a longer sentence, really.", "Ok."],
+        ),
+        ("Okay, done.", ["Okay,", "done."]),  # the end of the text always ends it
+        # No ramp after a first segment that already holds second_max_words words.
+        (
+            "I turned on the kitchen lights and set the thermostat to twenty one degrees.",
+            ["I turned on the kitchen lights", "and set the thermostat to twenty one degrees."],
+        ),
+        (
+            "Here is what I did for you today: the lights are on, and the door is locked.",
+            ["Here is what I did for you today:", "the lights are on, and the door is locked."],
+        ),
+        # A first segment that cleans to nothing does not count: the ramp follows the first
+        # spoken one.
+        (
+            "🎉\n\nOkay, the lights are on, the door is locked.",
+            ["Okay,", "the lights are on,", "the door is locked."],
+        ),
+    ],
+)
+def test_second_segment_ramp(text: str, expected: list[str]) -> None:
+    assert texts(text) == expected
+
+
+def test_second_segment_flags() -> None:
+    segments = run(["Okay, I turned on the kitchen lights and set the thermostat. Yes, it is."])
+    assert [(s.ends_sentence, s.index) for s in segments] == [(False, 0), (False, 1), (True, 2)]
+    segments = run(["Okay, the lights are on, the door is locked."])
+    assert [s.ends_sentence for s in segments] == [False, False, True]
+    segments = run(["Sure. The lights are on. The door is locked and the garage is closed."])
+    assert [s.ends_sentence for s in segments] == [True, True, True]
+
+
+def test_second_segment_word_limits_are_configurable() -> None:
+    config = SegmenterConfig(second_min_words=3, second_max_words=4, grace_words=1)
+    text = "Okay, of course, I turned on the lights, then left the house."
+    assert texts(text, config) == [
         "Okay,",
-        "the lights are on, the door is locked, and the garage is closed.",
+        "of course, I turned",  # "of course," is too short for a clause cut
+        "on the lights, then left the house.",
+    ]
+    config = SegmenterConfig(second_max_words=2, grace_words=1)
+    assert texts("Okay, I turned on the lights and left.", config)[1] == "I turned"
+    assert texts("Okay, I will turn the lights on.", config)[1] == "I will turn"  # grace
+    # A first segment of second_max_words words is enough: the second is a sentence.
+    assert texts("Okay then, I turned on the lights and left.", config) == [
+        "Okay then,",
+        "I turned on the lights and left.",
+    ]
+
+
+def test_only_the_first_two_segments_are_cut_at_clauses_and_words() -> None:
+    text = "Okay, the lights are on, the door is locked, and the garage is closed. " * 2
+    assert texts(text)[2:] == [
+        "the door is locked, and the garage is closed.",
+        "Okay, the lights are on, the door is locked, and the garage is closed.",
+    ]
+    assert later("I turned on the kitchen lights and set the thermostat to twenty one.") == [
+        "I turned on the kitchen lights and set the thermostat to twenty one."
     ]
 
 
@@ -214,17 +311,13 @@ def test_sentence_segments_end_sentences() -> None:
     assert all(segment.ends_sentence for segment in segments)
 
 
-def test_short_sentences_are_merged_after_the_first_segment() -> None:
-    text = "Sure. Yes. No. Maybe. That is a longer sentence, really. Ok."
-    assert texts(text) == ["Sure.", "Yes. No. Maybe. That is a longer sentence, really.", "Ok."]
-    assert texts(text, SENTENCES) == [
-        "Sure.",
-        "Yes.",
-        "No.",
-        "Maybe.",
-        "That is a longer sentence, really.",
+def test_short_sentences_are_merged_after_the_second_segment() -> None:
+    text = "Yes. No. Maybe. That is a longer sentence, really. Ok."
+    assert later(text, SegmenterConfig()) == [
+        "Yes. No. Maybe. That is a longer sentence, really.",
         "Ok.",
     ]
+    assert later(text) == ["Yes.", "No.", "Maybe.", "That is a longer sentence, really.", "Ok."]
 
 
 # --- lines, paragraphs, markdown blocks ----------------------------------------------------
@@ -303,15 +396,15 @@ def test_backticks_that_are_not_a_fence() -> None:
 
 def test_long_sentence_is_split_at_clauses_then_words() -> None:
     clause = "the kitchen lights are on and the thermostat is set to twenty one degrees"
-    text = "Okay, " + ", ".join([clause] * 8) + "."
+    text = OPENING + ", ".join([clause] * 8) + "."
     config = SegmenterConfig(max_chars=200)
     segments = run([text], config)
     assert all(len(s.text) <= 200 for s in segments)
-    assert all(s.text.endswith(",") for s in segments[1:-1])  # cut after a clause mark
-    assert not any(s.ends_sentence for s in segments[:-1])
+    assert all(s.text.endswith(",") for s in segments[2:-1])  # cut after a clause mark
+    assert not any(s.ends_sentence for s in segments[2:-1])
     assert words_of(segments) == re.findall(r"\w+", text)
 
-    no_clauses = "Okay, " + " ".join([clause] * 8) + "."
+    no_clauses = OPENING + " ".join([clause] * 8) + "."
     segments = run([no_clauses], config)
     assert all(len(s.text) <= 200 for s in segments)
     assert words_of(segments) == re.findall(r"\w+", no_clauses)
@@ -325,8 +418,8 @@ def test_long_run_without_spaces_is_cut_at_max_chars() -> None:
 
 def test_prefers_a_merged_sentence_end_when_too_long() -> None:
     config = SegmenterConfig(max_chars=60, min_chars=20)
-    text = "Hi. Yes. The " + "word " * 20
-    assert texts(text, config)[:2] == ["Hi.", "Yes."]
+    text = OPENING + "Yes. The " + "word " * 20
+    assert texts(text, config)[:3] == ["Hi.", "It is done.", "Yes."]
 
 
 def test_no_word_is_lost_and_no_segment_is_too_long() -> None:
@@ -349,6 +442,9 @@ def test_no_word_is_lost_and_no_segment_is_too_long() -> None:
 
 SPLIT_TEXTS = [
     REFERENCE,
+    "Okay, so, the kitchen lights are on and the thermostat is set to the usual. Yes. No. It is "
+    "warm — sure; fine: ok, and the door is locked, and the garage is closed.",
+    "Sure! Of course. I turned the lights on. Hmm … Yes? Ok.\n\n- the door\n- the garage",
     'Dr. Smith said "stop." Then J. R. R. Tolkien left at 10:30... Really? Yes! It costs '
     "1,000.50 dollars, e.g. for U.S. taxes, etc. and more. Visit https://example.com/a.b.",
     "# Title\n\n- one item\n- two items\n1. First, this.\n\nSee `code.here` and **bold. Text**."
@@ -366,6 +462,7 @@ CONFIGS = [
     SegmenterConfig(),
     SegmenterConfig(max_chars=20, min_chars=0, first_max_words=1),
     SegmenterConfig(max_chars=40, min_chars=19, first_min_words=2, first_max_words=3),
+    SegmenterConfig(max_chars=30, first_max_words=2, second_min_words=3, second_max_words=4),
 ]
 
 
@@ -413,9 +510,9 @@ def test_random_texts_split_anywhere_give_the_same_segments() -> None:
     [
         ((SPLIT_TEXTS[1] + " ") * 200)[:30_000],
         SPLIT_TEXTS[2] * 100,
-        "Okay. Hi.\n" + " " * 20_000 + "Yes.",  # a decision waiting on a run of spaces
-        "Okay. Hi" + "!" * 20_000 + " Yes.",
-        "Okay. " + "word " * 6_000,
+        OPENING + "Hi.\n" + " " * 20_000 + "Yes.",  # a decision waiting on a run of spaces
+        OPENING + "Hi" + "!" * 20_000 + " Yes.",
+        OPENING + "word " * 6_000,
         "あ" * 20_000,
         "```\n" + "``\n" * 10_000,
     ],
@@ -439,7 +536,9 @@ def test_char_by_char_push_is_linear(text: str) -> None:
     [
         ({"first_min_words": 0}, "first_min_words"),
         ({"first_min_words": 4, "first_max_words": 3}, "first_max_words"),
-        ({"first_grace_words": -1}, "first_grace_words"),
+        ({"grace_words": -1}, "grace_words"),
+        ({"second_min_words": 0}, "second_min_words"),
+        ({"second_min_words": 4, "second_max_words": 3}, "second_max_words"),
         ({"max_chars": 10}, "max_chars"),
         ({"min_chars": 300}, "min_chars"),
     ],

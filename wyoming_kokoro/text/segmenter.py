@@ -1,8 +1,9 @@
 # ruff: noqa: RUF001, RUF002, RUF003 - CJK and typographic punctuation is the point here.
 """Cut text that grows piece by piece (LLM tokens) into speakable segments.
 
-The first segment is short so that audio starts early; the later ones are whole sentences, which
-the model phrases naturally. A cut is made only when it is certain: every decision looks at a
+The first segment is short so that audio starts early, the second is short too so that it is
+ready before the first has finished playing, and the later ones are whole sentences, which the
+model phrases naturally. A cut is made only when it is certain: every decision looks at a
 bounded amount of text (at most 64 characters) after the candidate position and, when that
 text has not arrived yet, the segmenter waits for the next piece (:meth:`Segmenter.finish`
 resolves the wait with "end of text"). Decisions therefore depend on the text alone, never on
@@ -12,13 +13,26 @@ how it was split into pieces: ``push("Hel"); push("lo. Yes")`` yields the same s
 Where segments are cut:
 
 - First segment: at the first clause mark (``,`` ``;`` ``:`` followed by a space, ``、``, a dash),
-  at a sentence end, or after ``first_max_words`` words (a few more while the last one is a
-  function word such as "the"), whichever comes first. A segment that cleans to nothing (an
-  emoji, a rule) is dropped and does not count as the first.
-- Later segments: at sentence ends (``.`` ``!`` ``?`` ``…`` followed by a space and a capital,
-  ``。`` ``！`` ``？``), at blank lines and at line breaks before a line that does not start with
-  a lowercase letter (list items, headings, table rows, a new paragraph). Sentences shorter
-  than ``min_chars`` are merged with the next one.
+  at a sentence end, or after ``first_max_words`` words (up to ``grace_words`` more while the
+  last one is a function word such as "the"), whichever comes first. A segment that cleans to
+  nothing (an emoji, a rule) is dropped and does not count.
+- Second segment (the ramp), after a first one of fewer than ``second_max_words`` words
+  ("Okay," "Sure." "Here is the plan:"): cut like the first, with ``second_min_words`` and
+  ``second_max_words``, except that it never ends with fewer than ``second_min_words`` words,
+  not even at a sentence end (only a line break or the end of the text ends it sooner):
+  ``"Okay, I turned on the kitchen lights and set ..."`` gives "Okay," then "I turned on the
+  kitchen lights". Segments are synthesized one after another
+  while the audio before them plays, so each must take no longer to synthesize than the audio
+  already queued: after "Okay," (about 0.6 s of audio) a whole sentence would leave a silence,
+  a phrase of a few words does not, and by the third segment enough audio is queued for a
+  sentence. A first segment of ``second_max_words`` words or more (a word cut, a sentence)
+  already queues about as much audio as a ramp would, so the second one is then a sentence.
+  The rule looks at the text alone, so it keeps segments independent of piece boundaries.
+- Later segments (from the third, or the second after a long first one): at sentence ends
+  (``.`` ``!`` ``?`` ``…`` followed by a space and a capital, ``。`` ``！`` ``？``), at blank
+  lines and at line breaks before a line that does not start with a lowercase letter (list
+  items, headings, table rows, a new paragraph). Sentences shorter than ``min_chars`` are
+  merged with the next one.
 - Any segment longer than ``max_chars`` characters is cut before that length: at the last
   sentence end, else the last clause mark (unless it leaves a tiny segment), else the last
   space, else (a run with no space at all, such as Japanese without punctuation) at
@@ -64,8 +78,9 @@ class SegmenterConfig:
 
     The listener hears nothing until the first segment is synthesized, and synthesis time
     grows with the segment's length; every later segment is synthesized while the audio before
-    it plays. Hence a short first segment (a clause, or a few words) and sentence-sized ones
-    after it, which the model phrases naturally.
+    it plays, and must be ready before that audio runs out. Hence a short first segment (a
+    clause, or a few words), a short second one while little audio is queued, and
+    sentence-sized ones after them, which the model phrases naturally.
     """
 
     first_min_words: int = 1
@@ -74,9 +89,18 @@ class SegmenterConfig:
     first_max_words: int = 6
     """With no punctuation, the first segment ends after this many words (about 1.5 s of
     speech): long enough to sound like a phrase, short enough to start fast."""
-    first_grace_words: int = 3
-    """The word cut is pushed back by up to this many words while the last word is a function
-    word ("the", "to", "and", "my" ...), so the first phrase does not end on "the"."""
+    second_min_words: int = 2
+    """Fewest words in the second segment, even at a sentence end: one more word ("So,"
+    "Yes.") would add a pause but hardly any queued audio, leaving the sentence after it to
+    start with a silence. Two allow a natural short phrase ("of course,")."""
+    second_max_words: int = 6
+    """With no punctuation, the second segment ends after this many words: about 2 s of audio,
+    which synthesizes (about 0.3 s per second of audio on two CPU cores) while a one-word first
+    segment plays. A first segment at least this long makes the second a sentence."""
+    grace_words: int = 3
+    """A word cut of the first two segments is pushed back by up to this many words while the
+    last word is a function word ("the", "to", "and", "my" ...), so a phrase does not end on
+    "the"."""
     max_chars: int = 300
     """No segment is longer: keeps a segment under the model's 510-phoneme window (English
     needs about one phoneme per character)."""
@@ -92,8 +116,15 @@ class SegmenterConfig:
                 f"first_max_words ({self.first_max_words}) must be at least "
                 f"first_min_words ({self.first_min_words})"
             )
-        if self.first_grace_words < 0:
-            raise ValueError(f"first_grace_words must be 0 or more, got {self.first_grace_words}")
+        if self.second_min_words < 1:
+            raise ValueError(f"second_min_words must be at least 1, got {self.second_min_words}")
+        if self.second_max_words < self.second_min_words:
+            raise ValueError(
+                f"second_max_words ({self.second_max_words}) must be at least "
+                f"second_min_words ({self.second_min_words})"
+            )
+        if self.grace_words < 0:
+            raise ValueError(f"grace_words must be 0 or more, got {self.grace_words}")
         if self.max_chars < 20:
             raise ValueError(f"max_chars must be at least 20, got {self.max_chars}")
         if not 0 <= self.min_chars < self.max_chars:
@@ -122,7 +153,7 @@ _ABBREVIATIONS = frozenset(
 )  # fmt: skip
 # "No. 5": a full stop after these is not a sentence end when a number follows.
 _NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "nr", "p", "ch", "sec", "art", "op"})
-# The first segment should not end on one of these: they lean on the word that follows.
+# A short (first or second) segment should not end on one of these: they lean on the next word.
 _FUNCTION_WORDS = _ABBREVIATIONS | frozenset(
     {
         "a", "an", "the", "to", "of", "in", "on", "at", "for", "with", "from", "by", "into",
@@ -175,7 +206,7 @@ class Segmenter:
         self._buf = ""  # text from the start of the current segment
         self._prev = ""  # the character just before _buf ("" at the start of the text)
         self._index = 0
-        self._first = True  # no segment emitted yet
+        self._short = True  # the current segment is cut short: the first, or the ramp
         self._fence = ""  # inside a fenced code block: its opening run ("```")
         self._skip_line = False  # dropping code up to the next line break
         self._start_checked = False  # whether _buf's start was checked for a fence
@@ -226,7 +257,8 @@ class Segmenter:
         if text:
             out.append(Segment(text, ends_sentence, self._index))
             self._index += 1
-            self._first = False
+            # The ramp: a second short segment only while the first queued little audio.
+            self._short = self._index == 1 and _count_words(raw) < self._config.second_max_words
 
     def _drop_code(self, final: bool) -> bool:
         """Drop fenced code; True when ordinary text follows, False when more text is needed."""
@@ -301,7 +333,10 @@ class Segmenter:
         if decision == _WAIT:
             return _WAIT
         if decision != _NO and end <= self._config.max_chars:
-            if self._first or len(self._buf[:end].strip()) >= self._config.min_chars:
+            if self._short:
+                if self._index == 0 or self._words + self._word_alnum >= self._min_words():
+                    return (end, end, True)
+            elif len(self._buf[:end].strip()) >= self._config.min_chars:
                 return (end, end, True)
             self._last_sentence = end
         if not self._in_word:
@@ -311,19 +346,19 @@ class Segmenter:
         return max(end, i + 1)
 
     def _at_clause_mark(self, i: int, final: bool) -> _Cut | int:
-        """A cut (first segment only), _WAIT, or _NO after noting the clause for long cuts."""
+        """A cut (short segments only), _WAIT, or _NO after noting the clause for long cuts."""
         end = self._clause_end(i, final)
         if end in (_WAIT, _NO):
             return end
         words = self._words + self._word_alnum
         if words and end <= self._config.max_chars:
-            if self._first and words >= self._config.first_min_words:
+            if self._short and words >= self._min_words():
                 return (end, end, False)
             self._last_clause = end
         return _NO
 
     def _track(self, i: int, c: str) -> _Cut | None:
-        """Count words (and end the first segment when it has enough of them)."""
+        """Count words (and end a short segment when it has enough of them)."""
         if not c.isspace():
             if not self._in_word:
                 self._in_word = True
@@ -337,18 +372,24 @@ class Segmenter:
             if self._word_alnum:
                 self._word_alnum = False
                 self._words += 1
-                if self._first and self._first_phrase_done(i):
+                if self._short and self._phrase_done(i):
                     return (i, i, False)
         if self._content:
             self._last_space = i
         return None
 
-    def _first_phrase_done(self, i: int) -> bool:
-        """At the space after a word: has the first segment enough words to end here?"""
+    def _min_words(self) -> int:
+        """Fewest words before a short segment may end at a clause mark."""
         config = self._config
-        if self._words < config.first_max_words:
+        return config.first_min_words if self._index == 0 else config.second_min_words
+
+    def _phrase_done(self, i: int) -> bool:
+        """At the space after a word: has the short segment enough words to end here?"""
+        config = self._config
+        max_words = config.first_max_words if self._index == 0 else config.second_max_words
+        if self._words < max_words:
             return False
-        if self._words >= config.first_max_words + config.first_grace_words:
+        if self._words >= max_words + config.grace_words:
             return True
         word = self._buf[self._word_start : i].strip(_WORD_EDGES)
         return word.lower() not in _FUNCTION_WORDS
@@ -503,6 +544,11 @@ def _is_abbreviation(word: str, following: str) -> bool:
     if "." in word and all(part.isalpha() and len(part) <= 2 for part in word.split(".")):
         return True  # "U.S.", "e.g.", "a.m.", "Ph.D."
     return following.isdigit() and lowered in _NUMBER_ABBREVIATIONS  # "No. 5", "p. 12"
+
+
+def _count_words(text: str) -> int:
+    """Words with a letter or digit, as the scan counts them."""
+    return sum(any(ch.isalnum() for ch in word) for word in text.split())
 
 
 def _is_cjk(ch: str) -> bool:
