@@ -7,13 +7,9 @@ from collections.abc import AsyncIterator
 
 import pytest_asyncio
 
-from wyoming_kokoro.config import Settings
 from wyoming_kokoro.engine import Engine
 
-#: What the README's run command serves: the embedded voices speaking English.
-TEST_SETTINGS = Settings(
-    language="en-us", live_host="127.0.0.1", live_port=0, uri="tcp://127.0.0.1:0"
-)
+from .helpers import TEST_SETTINGS
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -1,10 +1,30 @@
-"""Audio checks shared by the tests: is this speech, and how long is it."""
+"""Shared by the tests: a live server on a free port, and audio checks (is this speech)."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
 from wyoming_kokoro.audio import duration_seconds, pcm16_to_float
+from wyoming_kokoro.config import Limits, Settings
+from wyoming_kokoro.engine import Engine
+from wyoming_kokoro.live import LiveServer
+
+#: What the README's run command serves: the embedded voices speaking English, on loopback.
+TEST_SETTINGS = Settings(
+    language="en-us", live_host="127.0.0.1", live_port=0, uri="tcp://127.0.0.1:0"
+)
+
+
+async def start_live_server(
+    engine: Engine, *, port: int = 0, limits: Limits | None = None
+) -> LiveServer:
+    """A real live server over ``engine`` (generous session limit unless ``limits`` says)."""
+    settings = replace(TEST_SETTINGS, live_port=port, limits=limits or Limits(max_sessions=32))
+    server = LiveServer(engine, settings)
+    await server.start()
+    return server
 
 
 def rms(pcm: bytes) -> float:

@@ -6,7 +6,7 @@ import asyncio
 import base64
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -18,7 +18,7 @@ from wyoming_kokoro.config import Limits
 from wyoming_kokoro.engine import Engine
 from wyoming_kokoro.live import LiveServer
 
-from .conftest import TEST_SETTINGS
+from .helpers import start_live_server
 
 TEXT = "Hello there. The lights are on."
 INIT: dict[str, Any] = {
@@ -29,15 +29,9 @@ INIT: dict[str, Any] = {
 }
 
 
-async def start_server(engine: Engine, limits: Limits) -> LiveServer:
-    server = LiveServer(engine, replace(TEST_SETTINGS, limits=limits))
-    await server.start()
-    return server
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def server(engine: Engine) -> AsyncIterator[LiveServer]:
-    live = await start_server(engine, Limits(max_sessions=32))
+    live = await start_live_server(engine, limits=Limits(max_sessions=32))
     yield live
     await live.close()
 
@@ -45,7 +39,7 @@ async def server(engine: Engine) -> AsyncIterator[LiveServer]:
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def strict_server(engine: Engine) -> AsyncIterator[LiveServer]:
     """Short idle timeout and a small text budget."""
-    live = await start_server(engine, Limits(idle_timeout=0.5, max_text_chars=40))
+    live = await start_live_server(engine, limits=Limits(idle_timeout=0.5, max_text_chars=40))
     yield live
     await live.close()
 

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import wave
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,7 @@ from wyoming_kokoro.config import Limits
 from wyoming_kokoro.engine import Engine
 from wyoming_kokoro.live import LiveServer
 
-from .conftest import TEST_SETTINGS
+from .helpers import start_live_server
 
 HELLO = "Hello there, this is a test."
 #: Two sentences: more than one segment, little CPU.
@@ -45,16 +44,9 @@ LONG_TEXT = " ".join(
 )
 
 
-async def start_server(engine: Engine, port: int = 0, limits: Limits | None = None) -> LiveServer:
-    settings = replace(TEST_SETTINGS, live_port=port, limits=limits or Limits(max_sessions=32))
-    server = LiveServer(engine, settings)
-    await server.start()
-    return server
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def server(engine: Engine) -> AsyncIterator[LiveServer]:
-    live = await start_server(engine)
+    live = await start_live_server(engine)
     yield live
     await live.close()
 
@@ -216,7 +208,7 @@ async def test_text_source_failure_reaches_the_caller_and_ends_the_session(
 
 
 async def test_same_provider_works_across_a_server_restart(engine: Engine) -> None:
-    first = await start_server(engine)
+    first = await start_live_server(engine)
     port = first.port
     provider = provider_for(port)
     try:
@@ -225,7 +217,7 @@ async def test_same_provider_works_across_a_server_restart(engine: Engine) -> No
         await first.close()
     with pytest.raises(KokoroConnectionError):
         await collect(provider.stream_synthesis(pieces("While down.")))
-    second = await start_server(engine, port=port)
+    second = await start_live_server(engine, port=port)
     try:
         assert await collect(provider.stream_synthesis(pieces("After."))) != b""
     finally:
@@ -235,7 +227,7 @@ async def test_same_provider_works_across_a_server_restart(engine: Engine) -> No
 async def test_falls_back_to_buffered_when_live_is_refused_and_logs_once(
     engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
-    old = await start_server(engine)
+    old = await start_live_server(engine)
     old.routes = {"/ws/tts/stream": serve_buffered}  # a server without the live endpoint
     provider = provider_for(old.port)
     try:
@@ -254,7 +246,7 @@ async def test_falls_back_to_buffered_when_live_is_refused_and_logs_once(
 
 @pytest.mark.parametrize("mode", ["live", "buffered"])
 async def test_busy_server_is_a_server_error(engine: Engine, mode: str) -> None:
-    busy = await start_server(engine, limits=Limits(max_sessions=1))
+    busy = await start_live_server(engine, limits=Limits(max_sessions=1))
     try:
         async with connect(f"ws://127.0.0.1:{busy.port}/ws/tts/live"):
             await wait_for(lambda: busy.counters.sessions == 1)
@@ -273,7 +265,7 @@ async def test_buffered_mode_uses_the_buffered_endpoint(
         audio = await collect(provider.stream_synthesis(pieces(*words(HELLO))))
     assert audio == await expected_audio(engine, HELLO)
     assert not caplog.records  # live was never tried
-    only_live = await start_server(engine)
+    only_live = await start_live_server(engine)
     only_live.routes = {"/ws/tts/live": only_live.routes["/ws/tts/live"]}
     try:
         provider = provider_for(only_live.port, mode="buffered")

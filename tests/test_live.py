@@ -8,7 +8,7 @@ import math
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -20,8 +20,7 @@ from wyoming_kokoro.config import Limits
 from wyoming_kokoro.engine import Engine
 from wyoming_kokoro.live import LiveServer
 
-from .conftest import TEST_SETTINGS
-from .helpers import assert_speech
+from .helpers import assert_speech, start_live_server
 
 REPLY = (
     "Okay, I turned on the kitchen lights and set the thermostat to twenty one degrees. "
@@ -45,16 +44,9 @@ class Received:
         return b"".join(self.chunks)
 
 
-async def start_server(engine: Engine, limits: Limits | None = None) -> LiveServer:
-    settings = replace(TEST_SETTINGS, limits=limits or Limits())
-    server = LiveServer(engine, settings)
-    await server.start()
-    return server
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def server(engine: Engine) -> AsyncIterator[LiveServer]:
-    live = await start_server(engine, Limits(max_sessions=32))
+    live = await start_live_server(engine, limits=Limits(max_sessions=32))
     yield live
     await live.close()
 
@@ -237,8 +229,9 @@ async def test_binary_text_frame_is_refused_after_earlier_audio(server: LiveServ
 
 
 async def test_limits_give_clear_errors(engine: Engine) -> None:
-    limited = await start_server(
-        engine, Limits(max_frame_chars=50, max_text_chars=80, idle_timeout=0.5, max_sessions=1)
+    limited = await start_live_server(
+        engine,
+        limits=Limits(max_frame_chars=50, max_text_chars=80, idle_timeout=0.5, max_sessions=1),
     )
     try:
         frame = await speak(limited, ["x" * 51])

@@ -21,7 +21,7 @@ from wyoming_kokoro.config import Limits
 from wyoming_kokoro.engine import Engine
 from wyoming_kokoro.live import LiveServer
 
-from .conftest import TEST_SETTINGS
+from .helpers import TEST_SETTINGS
 
 
 # fmt: off

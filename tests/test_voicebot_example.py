@@ -18,8 +18,7 @@ from wyoming_kokoro.config import Limits
 from wyoming_kokoro.engine import Engine
 from wyoming_kokoro.live import LiveServer
 
-from .conftest import TEST_SETTINGS
-from .helpers import assert_speech
+from .helpers import TEST_SETTINGS, assert_speech
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples" / "voicebot"))
 

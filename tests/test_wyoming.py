@@ -31,8 +31,7 @@ from wyoming_kokoro.engine import Engine
 from wyoming_kokoro.wyoming_info import build_info, describe_voice
 from wyoming_kokoro.wyoming_server import ZEROCONF_TYPE, WyomingServer, advertised_address
 
-from .conftest import TEST_SETTINGS
-from .helpers import assert_speech
+from .helpers import TEST_SETTINGS, assert_speech
 
 REPLY = (
     "Okay, I turned on the kitchen lights and set the thermostat to twenty one degrees. "
