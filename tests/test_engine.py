@@ -109,3 +109,13 @@ def test_language_follows_the_server_setting_then_the_voice(engine: Engine) -> N
     assert engine.resolve("jm_kumo").language == "en-us"  # the tests' server speaks English
     assert engine.resolve("jm_kumo", "ja-JP").language == "ja"
     assert engine.resolve("jf_alpha", "en_GB").language == "en-gb"
+
+
+async def test_japanese_is_read_with_japanese_readings(engine: Engine) -> None:
+    phonemes = " ".join(engine._model.phonemize("今日は天気がいいです。", "ja"))
+    # espeak-ng would spell the kanji out in English ("chinese letter").
+    assert "(en)" not in phonemes
+    assert "tʃˈaɪniːz" not in phonemes
+    assert "kʲoː" in phonemes  # 今日 read as kyō
+    pcm = await engine.synthesize("今日は天気がいいです。", engine.resolve("jf_alpha", "ja"))
+    assert_speech(pcm, 5)

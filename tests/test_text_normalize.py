@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - the texts use CJK and typographic punctuation on purpose.
 """clean_for_speech: markdown, URLs and emoji become plain speakable text."""
 
 from __future__ import annotations

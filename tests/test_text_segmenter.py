@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - the texts use CJK and typographic punctuation on purpose.
 """The segmenter: where the growing text is cut, and that piece boundaries never matter."""
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from . import audio
 from .config import MAX_SPEED, MIN_SPEED, Settings
 from .int8_rewrite import load_model_bytes
+from .japanese import load_japanese_phonemizer
 from .languages import (
     LANGUAGES,
     UnsupportedLanguageError,
@@ -99,10 +100,15 @@ class _Model:
         self._tokens_input = "input_ids" if "input_ids" in self._dtypes else "tokens"
         self._split = split_phonemes
         self._trim = trim
+        self._japanese = load_japanese_phonemizer()
 
     def phonemize(self, text: str, language: str) -> list[str]:
         """Phonemes for ``text``, in batches the model accepts (never dropping the tail)."""
-        phonemes = " ".join(self.tokenizer.phonemize(text, language).split())
+        if language == "ja" and self._japanese is not None:
+            phonemes = self._japanese(text)
+        else:
+            phonemes = self.tokenizer.phonemize(text, language)
+        phonemes = " ".join(phonemes.split())
         return [batch for batch in self._split(phonemes, MAX_PHONEMES) if batch.strip()]
 
     def infer(
