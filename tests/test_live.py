@@ -238,6 +238,10 @@ async def test_limits_give_clear_errors(engine: Engine) -> None:
         assert frame.error is not None
         assert "over the limit of 50" in frame.error["message"]
 
+        huge = await speak(limited, ["x" * 3_000_000])
+        assert huge.error is not None
+        assert "Text frame of 3000000 characters is over the limit of 50" in huge.error["message"]
+
         total = await speak(limited, ["word " * 9, "word " * 9])
         assert total.error is not None
         assert "over the limit of 80 characters" in total.error["message"]

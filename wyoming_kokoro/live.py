@@ -34,6 +34,9 @@ LIVE_PATH = "/ws/tts/live"
 #: message limit, large enough to keep the message count low.
 FRAME_SECONDS = 1.0
 
+#: The largest WebSocket message read at all (the text limits are checked after reading).
+MAX_MESSAGE_BYTES = 16 * 2**20
+
 CLOSE_NORMAL = 1000
 CLOSE_POLICY = 1008
 CLOSE_SERVER_ERROR = 1011
@@ -92,7 +95,9 @@ class LiveServer:
             self.settings.live_port,
             process_request=self._process_request,
             compression=None,
-            max_size=max(2**20, self.limits.max_frame_chars * 4 + 1024),
+            # Far above any sane frame, so an oversized one meets our clear error message
+            # rather than the library's bare 1009 close.
+            max_size=max(MAX_MESSAGE_BYTES, self.limits.max_frame_chars * 4 + 1024),
             server_header=f"kokoro-live/{__version__}",
         )
         _LOGGER.info("Live server on ws://%s:%d%s", self.settings.live_host, self.port, LIVE_PATH)
