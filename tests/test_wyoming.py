@@ -27,6 +27,7 @@ from wyoming.tts import (
 
 from wyoming_kokoro import __version__
 from wyoming_kokoro.audio import duration_seconds
+from wyoming_kokoro.config import Limits
 from wyoming_kokoro.engine import Engine
 from wyoming_kokoro.wyoming_info import build_info, describe_voice
 from wyoming_kokoro.wyoming_server import ZEROCONF_TYPE, WyomingServer, advertised_address
@@ -450,3 +451,28 @@ async def test_zeroconf_without_the_package_is_a_clear_error(
     finally:
         await wyoming.close()
     assert "pip install 'wyoming-kokoro[zeroconf]'" in caplog.text
+
+
+async def test_text_over_the_limit_is_refused_and_the_server_goes_on(engine: Engine) -> None:
+    limited = WyomingServer(engine, replace(TEST_SETTINGS, limits=Limits(max_text_chars=60)))
+    await limited.start()
+    try:
+        async with client(limited) as connection:
+            await connection.write_event(Synthesize(text="word " * 20).event())
+            reply = Reply()
+            while "audio-stop" not in reply.types:
+                await read_until(connection, "audio-stop", reply)
+            assert any("over the limit of 60 characters" in e for e in reply.errors)
+            assert reply.pcm == b""
+
+            streamed = await stream(limited.port, [SHORT, " " + SHORT])
+            assert any("over the limit of 60" in e for e in streamed.reply.errors)
+            assert streamed.reply.types[-1] == "synthesize-stopped"
+            assert streamed.reply.pcm, "the text within the limit is still spoken"
+
+            await connection.write_event(Synthesize(text="Still here.").event())
+            fine = await read_until(connection, "audio-stop")
+            fine.assert_one_audio_stream()
+            assert fine.pcm
+    finally:
+        await limited.close()

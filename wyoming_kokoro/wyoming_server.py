@@ -64,9 +64,11 @@ class TextPieces:
     early (an error) leaves it usable for :meth:`wait_end`.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_chars: int) -> None:
         self._queue: asyncio.Queue[str | None] = asyncio.Queue()
         self._ended = False
+        self._max_chars = max_chars
+        self._chars = 0
 
     def put(self, text: str) -> None:
         """Append a piece (any cut: mid-word is fine)."""
@@ -86,6 +88,12 @@ class TextPieces:
         if piece is None:
             self._ended = True
             raise StopAsyncIteration
+        self._chars += len(piece)
+        if self._chars > self._max_chars:
+            raise InvalidRequestError(
+                f"Text is over the limit of {self._max_chars} characters (--max-text-chars); "
+                "the rest was not spoken"
+            )
         return piece
 
     async def wait_end(self) -> None:
@@ -177,7 +185,7 @@ class KokoroEventHandler(AsyncEventHandler):
                 _LOGGER.debug("Ignoring the full-text synthesize sent inside a stream")
                 return
             request = Synthesize.from_event(event)
-            text = TextPieces()
+            text = TextPieces(self.server.settings.limits.max_text_chars)
             text.put(request.text)
             text.end()
             await self._start_speech(request.voice, text, streaming=False)
@@ -189,7 +197,7 @@ class KokoroEventHandler(AsyncEventHandler):
                 )
                 return
             self._streaming = True
-            self._stream_text = TextPieces()
+            self._stream_text = TextPieces(self.server.settings.limits.max_text_chars)
             voice = SynthesizeStart.from_event(event).voice
             if not await self._start_speech(voice, self._stream_text, streaming=True):
                 self._stream_text = None
