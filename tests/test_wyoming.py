@@ -4,6 +4,9 @@ model, driven the way Home Assistant's ``wyoming`` integration drives it."""
 from __future__ import annotations
 
 import asyncio
+import io
+import json
+import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -15,7 +18,7 @@ import pytest_asyncio
 from wyoming.audio import AudioChunk, AudioStart
 from wyoming.client import AsyncClient, AsyncTcpClient, AsyncUnixClient
 from wyoming.error import Error
-from wyoming.event import Event
+from wyoming.event import Event, read_event
 from wyoming.info import Describe, Info
 from wyoming.tts import (
     Synthesize,
@@ -476,3 +479,29 @@ async def test_text_over_the_limit_is_refused_and_the_server_goes_on(engine: Eng
             assert fine.pcm
     finally:
         await limited.close()
+
+
+def test_stdio_server_answers_and_exits_when_stdin_closes() -> None:
+    """``--uri stdio:// --no-live``: one client on stdin/stdout; the process ends with it."""
+    request = (
+        json.dumps({"type": "describe"})
+        + "\n"
+        + json.dumps({"type": "synthesize", "data": {"text": "Hello there."}})
+        + "\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "wyoming_kokoro", "--uri", "stdio://", "--no-live"],
+        input=request.encode(),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    stdout = io.BytesIO(done.stdout)
+    types = []
+    while (event := read_event(stdout)) is not None:
+        types.append(event.type)
+    assert types[0] == "info"
+    assert types.count("audio-start") == types.count("audio-stop") == 1
+    assert "audio-chunk" in types
+    assert b"Traceback" not in done.stderr

@@ -78,7 +78,10 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             await live.start()
             servers.append(live)
         if settings.wyoming:
-            wyoming = WyomingServer(engine, settings)
+            # Over stdio with nothing else to serve, the process ends with its one client.
+            wyoming = WyomingServer(
+                engine, settings, on_stdio_closed=None if settings.live else stop.set
+            )
             await wyoming.start()
             servers.append(wyoming)
         if not servers:

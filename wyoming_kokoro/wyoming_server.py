@@ -28,6 +28,7 @@ import importlib.util
 import ipaddress
 import logging
 import socket
+from collections.abc import Callable
 from typing import Any, NoReturn
 from urllib.parse import urlparse
 
@@ -307,9 +308,16 @@ class KokoroEventHandler(AsyncEventHandler):
 class WyomingServer:
     """Serves Wyoming on ``--uri`` (tcp://, unix:// or stdio://) over the shared engine."""
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        on_stdio_closed: Callable[[], None] | None = None,
+    ) -> None:
         self.engine = engine
         self.settings = settings
+        #: Called when the client on stdin/stdout is done (the process may then exit).
+        self._on_stdio_closed = on_stdio_closed
         self.info_event = build_info(engine, settings.streaming).event()
         self._locales = voice_locales(engine)
         self.handlers: set[KokoroEventHandler] = set()
@@ -384,8 +392,10 @@ class WyomingServer:
         """One connection over stdin/stdout, without the library's own signal handling."""
         reader, writer = await async_get_stdin(), await async_get_stdout()
         handler = KokoroEventHandler(self, reader, writer, finish_on_eof=True)
-        await handler.run()
+        await handler.run()  # finishes the speech asked for before it returns
         _LOGGER.info("Wyoming client on stdin/stdout closed the connection")
+        if self._on_stdio_closed is not None:
+            self._on_stdio_closed()
 
     async def _announce(self, name: str) -> None:
         if not isinstance(self._server, AsyncTcpServer):
