@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -15,6 +17,21 @@ from wyoming_kokoro.live import LiveServer
 TEST_SETTINGS = Settings(
     language="en-us", live_host="127.0.0.1", live_port=0, uri="tcp://127.0.0.1:0"
 )
+
+
+async def wait_for(condition: Callable[[], bool], seconds: float = 30.0) -> None:
+    """Poll a server counter until ``condition`` holds (counters have no events to wait on)."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    assert condition(), f"not true within {seconds} s"
+
+
+def engine_idle(engine: Engine) -> bool:
+    """No stream open and no segment being synthesized."""
+    stats = engine.stats()
+    return stats["sessions"] == stats["running_segments"] == 0
 
 
 async def start_live_server(

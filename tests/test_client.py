@@ -34,7 +34,7 @@ from wyoming_kokoro.config import Limits
 from wyoming_kokoro.engine import Engine
 from wyoming_kokoro.live import LiveServer
 
-from .helpers import start_live_server
+from .helpers import start_live_server, wait_for
 
 HELLO = "Hello there, this is a test."
 #: Two sentences: more than one segment, little CPU.
@@ -78,15 +78,6 @@ async def expected_audio(engine: Engine, text: str) -> bytes:
     if text not in _expected:
         _expected[text] = await engine.synthesize(text, engine.resolve(None, "en-us", None))
     return _expected[text]
-
-
-async def wait_for(condition: Callable[[], bool], seconds: float = 30.0) -> None:
-    """Poll a server counter (counters have no events to wait on)."""
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    assert condition(), f"not true within {seconds} s"
 
 
 def free_port() -> int:

@@ -20,7 +20,7 @@ from wyoming_kokoro.config import Limits
 from wyoming_kokoro.engine import Engine
 from wyoming_kokoro.live import LiveServer
 
-from .helpers import assert_speech, start_live_server
+from .helpers import assert_speech, engine_idle, start_live_server, wait_for
 
 REPLY = (
     "Okay, I turned on the kitchen lights and set the thermostat to twenty one degrees. "
@@ -266,12 +266,7 @@ async def test_limits_give_clear_errors(engine: Engine) -> None:
 
 
 async def wait_idle(engine: Engine, server: LiveServer) -> None:
-    for _ in range(200):
-        stats = engine.stats()
-        if stats["sessions"] == stats["running_segments"] == server.counters.sessions == 0:
-            return
-        await asyncio.sleep(0.05)
-    pytest.fail(f"sessions left behind: {engine.stats()}, live {server.counters.sessions}")
+    await wait_for(lambda: engine_idle(engine) and server.counters.sessions == 0, seconds=10)
 
 
 async def test_client_vanishing_at_any_point_leaves_server_serving(

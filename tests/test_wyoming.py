@@ -35,7 +35,7 @@ from wyoming_kokoro.engine import Engine
 from wyoming_kokoro.wyoming_info import build_info, describe_voice
 from wyoming_kokoro.wyoming_server import ZEROCONF_TYPE, WyomingServer, advertised_address
 
-from .helpers import TEST_SETTINGS, assert_speech
+from .helpers import TEST_SETTINGS, assert_speech, engine_idle, wait_for
 
 REPLY = (
     "Okay, I turned on the kitchen lights and set the thermostat to twenty one degrees. "
@@ -164,12 +164,7 @@ async def describe(connection: AsyncClient) -> Info:
 
 
 async def wait_for_idle(server: WyomingServer, engine: Engine) -> None:
-    for _ in range(200):
-        stats = engine.stats()
-        if stats["sessions"] == stats["running_segments"] == 0 and not server.handlers:
-            return
-        await asyncio.sleep(0.05)
-    pytest.fail(f"left behind: {engine.stats()}, {len(server.handlers)} connections")
+    await wait_for(lambda: engine_idle(engine) and not server.handlers, seconds=10)
 
 
 # -- describe ---------------------------------------------------------------------------------

@@ -109,20 +109,14 @@ class SegmenterConfig:
     It is."), which the model phrases better than a tiny segment followed by a pause."""
 
     def __post_init__(self) -> None:
-        if self.first_min_words < 1:
-            raise ValueError(f"first_min_words must be at least 1, got {self.first_min_words}")
-        if self.first_max_words < self.first_min_words:
-            raise ValueError(
-                f"first_max_words ({self.first_max_words}) must be at least "
-                f"first_min_words ({self.first_min_words})"
-            )
-        if self.second_min_words < 1:
-            raise ValueError(f"second_min_words must be at least 1, got {self.second_min_words}")
-        if self.second_max_words < self.second_min_words:
-            raise ValueError(
-                f"second_max_words ({self.second_max_words}) must be at least "
-                f"second_min_words ({self.second_min_words})"
-            )
+        for short in ("first", "second"):
+            low, high = getattr(self, f"{short}_min_words"), getattr(self, f"{short}_max_words")
+            if low < 1:
+                raise ValueError(f"{short}_min_words must be at least 1, got {low}")
+            if high < low:
+                raise ValueError(
+                    f"{short}_max_words ({high}) must be at least {short}_min_words ({low})"
+                )
         if self.grace_words < 0:
             raise ValueError(f"grace_words must be 0 or more, got {self.grace_words}")
         if self.max_chars < 20:
