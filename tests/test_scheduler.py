@@ -112,3 +112,44 @@ async def test_cancelling_a_running_job_interrupts_it() -> None:
     assert scheduler.stats.cancelled == 1
     assert scheduler.stats.completed == 0
     assert scheduler.stats.running == 0
+
+
+def test_nothing_but_another_first_segment_starts_beside_a_first_segment() -> None:
+    scheduler = InferenceScheduler(workers=2)
+    release = threading.Event()
+    started = {name: threading.Event() for name in ("first a", "later", "first b")}
+
+    def job(name: str) -> None:
+        started[name].set()
+        release.wait(10)
+
+    first_a = scheduler.submit(lambda: job("first a"), first=True, deadline=0)
+    assert started["first a"].wait(10)
+    later = scheduler.submit(lambda: job("later"), first=False, deadline=0)
+    assert not started["later"].wait(0.3), "a later segment started beside a first one"
+    first_b = scheduler.submit(lambda: job("first b"), first=True, deadline=1)
+    assert started["first b"].wait(10), "a second first segment waits needlessly"
+    release.set()
+    for future in (first_a, first_b, later):
+        future.result(10)
+    assert started["later"].is_set()
+    scheduler.close()
+
+
+def test_later_segments_run_two_at_a_time() -> None:
+    scheduler = InferenceScheduler(workers=2)
+    release = threading.Event()
+    running = threading.Semaphore(0)
+
+    def job() -> None:
+        running.release()
+        release.wait(10)
+
+    futures = [scheduler.submit(job, first=False, deadline=n) for n in range(3)]
+    assert running.acquire(timeout=10)
+    assert running.acquire(timeout=10)
+    assert not running.acquire(timeout=0.3), "more jobs at once than workers"
+    release.set()
+    for future in futures:
+        future.result(10)
+    scheduler.close()

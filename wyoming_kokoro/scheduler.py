@@ -56,6 +56,7 @@ class InferenceScheduler:
         self._lock = threading.Condition()
         self._sequence = itertools.count()
         self._closed = False
+        self._running_first = 0
         self.stats = SchedulerStats()
         self._threads = [
             threading.Thread(target=self._worker, name=f"{name}-{i}", daemon=True)
@@ -113,13 +114,18 @@ class InferenceScheduler:
         for thread in self._threads:
             thread.join(timeout=30)
 
+    def _may_start(self, job: _Job[Any]) -> bool:
+        """A first segment is time to first audio: while one runs, only another first starts."""
+        return self._running_first == 0 or job.priority[0] == 0
+
     def _next_job(self) -> _Job[Any] | None:
         with self._lock:
             while True:
-                while self._heap:
+                while self._heap and self._may_start(self._heap[0]):
                     job = heapq.heappop(self._heap)
                     if job.future.set_running_or_notify_cancel():
                         self.stats.running += 1
+                        self._running_first += job.priority[0] == 0
                         return job
                     self.stats.cancelled += 1
                 if self._closed:
@@ -131,16 +137,18 @@ class InferenceScheduler:
             try:
                 result = job.work()
             except JobCancelledError as error:
-                self._finished("cancelled")
+                self._finished(job, "cancelled")
                 job.future.set_exception(error)
             except BaseException as error:  # handed to the awaiting session, which reports it
-                self._finished("failed")
+                self._finished(job, "failed")
                 job.future.set_exception(error)
             else:
-                self._finished("completed")
+                self._finished(job, "completed")
                 job.future.set_result(result)
 
-    def _finished(self, outcome: str) -> None:
+    def _finished(self, job: _Job[Any], outcome: str) -> None:
         with self._lock:
             self.stats.running -= 1
+            self._running_first -= job.priority[0] == 0
             setattr(self.stats, outcome, getattr(self.stats, outcome) + 1)
+            self._lock.notify_all()  # a worker held back by a running first segment may go
