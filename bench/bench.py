@@ -18,10 +18,10 @@ from typing import Any
 
 from websockets.asyncio.client import connect
 
-from wyoming_kokoro.audio import SAMPLE_RATE, duration_seconds
 from wyoming_kokoro.config import Limits, Settings
 from wyoming_kokoro.engine import Engine
-from wyoming_kokoro.live import LiveServer
+from wyoming_kokoro.engine.audio import SAMPLE_RATE, duration_seconds
+from wyoming_kokoro.server.host import LiveServer
 
 REPLY = (
     "Okay, I turned on the kitchen lights and set the thermostat to twenty one degrees. "
@@ -99,12 +99,12 @@ def naive_baseline(engine: Engine) -> dict[str, float]:
     """kokoro-onnx's own create_stream on the whole text, as the seed plan did."""
     from kokoro_onnx import Kokoro
 
-    from wyoming_kokoro.models import resolve_model_files
+    from wyoming_kokoro.modelfiles import resolve_model_files
 
     files = resolve_model_files(engine.settings)
     kokoro = Kokoro(str(files.model), str(files.voices))
-    voice = engine.default.voice
-    language = engine.default.language
+    voice = engine.default_params.voice
+    language = engine.default_params.language
 
     async def first_chunk() -> tuple[float, float, float]:
         started = time.perf_counter()
@@ -159,8 +159,8 @@ async def run(sessions: int, repeats: int) -> dict[str, Any]:
     synth_seconds = statistics.median(r.total for r in whole)
     return {
         "model": engine.description,
-        "voice": engine.default.voice,
-        "language": engine.default.language,
+        "voice": engine.default_params.voice,
+        "language": engine.default_params.language,
         "reply_sent_whole": {
             "ttfa_s": whole_ttfa,
             "total_s": synth_seconds,

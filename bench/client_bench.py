@@ -17,7 +17,7 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any
 
-from wyoming_kokoro.client import SAMPLE_RATE, SAMPLE_WIDTH, KokoroClientConfig, KokoroLocalProvider
+from wyoming_kokoro.client import DEFAULT_URL, SAMPLE_RATE, SAMPLE_WIDTH, KokoroClient
 
 REPLY = (
     "Okay, I turned on the kitchen lights and set the thermostat to twenty one degrees. "
@@ -67,9 +67,7 @@ async def compare(
     language: str | None = "en-us",
 ) -> dict[str, Any]:
     """The same reply through ``/ws/tts/live`` and ``/ws/tts/stream``, one after the other."""
-    provider = KokoroLocalProvider(
-        KokoroClientConfig(kokoro_local_url=url, voice_id=voice, language=language)
-    )
+    provider = KokoroClient(url, voice=voice, language=language)
     text_seconds = len(re.findall(r"\S+\s*", text)) / words_per_second
     live = await measure(provider.live_stream_synthesis, text, words_per_second)
     buffered = await measure(provider.buffered_stream_synthesis, text, words_per_second)
@@ -87,7 +85,7 @@ async def compare(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--url", default="ws://127.0.0.1:8880")
+    parser.add_argument("--url", default=DEFAULT_URL)
     parser.add_argument("--voice")
     parser.add_argument("--language", default="en-us")
     parser.add_argument("--words-per-second", type=float, default=WORDS_PER_SECOND)

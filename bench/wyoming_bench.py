@@ -27,6 +27,8 @@ from wyoming.client import AsyncTcpClient
 from wyoming.error import Error
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop
 
+from wyoming_kokoro.config import DEFAULT_WYOMING_PORT
+
 REPLY = (
     "Okay, I turned on the kitchen lights and set the thermostat to twenty one degrees. "
     "The front door is locked, and the garage is closed. "
@@ -122,7 +124,7 @@ def main() -> None:
     """Command line: measure a running server and print JSON."""
     parser = argparse.ArgumentParser(description="Wyoming streaming time to first audio")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=10200)
+    parser.add_argument("--port", type=int, default=DEFAULT_WYOMING_PORT)
     parser.add_argument("--mode", choices=MODES, action="append", help="repeatable; default: all")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--text", default=REPLY)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 
-from wyoming_kokoro.audio import duration_seconds, pcm16_to_float
+from wyoming_kokoro.aio import once
 from wyoming_kokoro.config import Limits, Settings
-from wyoming_kokoro.engine import Engine
-from wyoming_kokoro.live import LiveServer
+from wyoming_kokoro.engine import Engine, SpeechParams
+from wyoming_kokoro.engine.audio import duration_seconds, pcm16_to_float
+from wyoming_kokoro.server.host import LiveServer
 
 #: What the README's run command serves: the embedded voices speaking English, on loopback.
 TEST_SETTINGS = Settings(
@@ -42,6 +44,12 @@ async def start_live_server(
     server = LiveServer(engine, settings)
     await server.start()
     return server
+
+
+async def synthesize_text(engine: Engine, text: str, params: SpeechParams) -> bytes:
+    """All the audio for ``text`` at once, segmented the same way as a stream."""
+    async with contextlib.aclosing(engine.stream(once(text), params)) as stream:
+        return b"".join([chunk async for chunk in stream])
 
 
 def rms(pcm: bytes) -> float:

@@ -24,30 +24,29 @@ from wyoming.event import async_read_event, async_write_event
 from wyoming.info import Attribution, Describe, Info, TtsProgram, TtsVoice
 
 from wyoming_kokoro import __version__
-from wyoming_kokoro.addon import (
+from wyoming_kokoro.addon.healthcheck import healthcheck
+from wyoming_kokoro.addon.options import (
     AUTO_LANGUAGE,
     CUSTOM_MODEL,
     DOWNLOAD_DIR,
     LANGUAGE_OPTIONS,
-    LIVE_PORT,
     MODEL_OPTIONS,
     USER_FILES_DIR,
-    WYOMING_PORT,
     AddonOptionsError,
     argv_from_options,
-    healthcheck,
     load_options,
 )
+from wyoming_kokoro.addon.supervisor import services_for
+from wyoming_kokoro.cli import build_parser, settings_from_args
+from wyoming_kokoro.config import DEFAULT_LIVE_PORT as LIVE_PORT
+from wyoming_kokoro.config import DEFAULT_WYOMING_PORT as WYOMING_PORT
 from wyoming_kokoro.config import (
     MAX_SPEED,
     MIN_SPEED,
     MODEL_CHOICES,
     Limits,
     Settings,
-    build_parser,
-    settings_from_args,
 )
-from wyoming_kokoro.supervisor import services_for
 
 REPO = Path(__file__).resolve().parents[1]
 ADDON = REPO / "addon"

@@ -16,9 +16,9 @@ from websockets.exceptions import ConnectionClosed
 
 from wyoming_kokoro.config import Limits
 from wyoming_kokoro.engine import Engine
-from wyoming_kokoro.live import LiveServer
+from wyoming_kokoro.server.host import LiveServer
 
-from .helpers import start_live_server
+from .helpers import start_live_server, synthesize_text
 
 TEXT = "Hello there. The lights are on."
 INIT: dict[str, Any] = {
@@ -100,7 +100,7 @@ def transcript(text: str, **extra: Any) -> str:
 
 
 async def expected_audio(engine: Engine, text: str) -> bytes:
-    return await engine.synthesize(text, engine.resolve("jf_alpha", "en-us", None))
+    return await synthesize_text(engine, text, engine.speech_params("jf_alpha", "en-us", None))
 
 
 async def test_transcripts_are_spoken_once_the_input_ends(

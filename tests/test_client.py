@@ -19,7 +19,6 @@ import pytest_asyncio
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import Server, ServerConnection, serve
 
-from wyoming_kokoro.buffered import serve_buffered
 from wyoming_kokoro.client import (
     KokoroClientConfig,
     KokoroConnectionError,
@@ -32,9 +31,10 @@ from wyoming_kokoro.client import (
 )
 from wyoming_kokoro.config import Limits
 from wyoming_kokoro.engine import Engine
-from wyoming_kokoro.live import LiveServer
+from wyoming_kokoro.server.buffered import serve_buffered
+from wyoming_kokoro.server.host import LiveServer
 
-from .helpers import start_live_server, wait_for
+from .helpers import start_live_server, synthesize_text, wait_for
 
 HELLO = "Hello there, this is a test."
 #: Two sentences: more than one segment, little CPU.
@@ -76,7 +76,9 @@ _expected: dict[str, bytes] = {}
 async def expected_audio(engine: Engine, text: str) -> bytes:
     """What the engine itself makes of ``text`` with the server's defaults (cached)."""
     if text not in _expected:
-        _expected[text] = await engine.synthesize(text, engine.resolve(None, "en-us", None))
+        _expected[text] = await synthesize_text(
+            engine, text, engine.speech_params(None, "en-us", None)
+        )
     return _expected[text]
 
 

@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator
 import numpy as np
 import pytest
 
-from wyoming_kokoro.audio import pcm16_to_float
 from wyoming_kokoro.engine import Engine, InvalidRequestError
+from wyoming_kokoro.engine.audio import pcm16_to_float
 
-from .helpers import assert_speech
+from .helpers import assert_speech, synthesize_text
 
 LONG_SENTENCE = (
     "The weather service says that a band of heavy rain will move in from the west during "
@@ -28,7 +28,7 @@ async def pieces(*texts: str) -> AsyncIterator[str]:
 
 async def test_every_segment_starts_and_ends_quietly(engine: Engine) -> None:
     chunks = []
-    params = engine.resolve()
+    params = engine.speech_params()
     text = "Okay, the lights are on. The door is locked. See you soon!"
     async with contextlib.aclosing(engine.stream(pieces(text), params)) as stream:
         async for chunk in stream:
@@ -42,7 +42,7 @@ async def test_every_segment_starts_and_ends_quietly(engine: Engine) -> None:
 
 
 async def test_later_segments_start_with_the_pause_of_the_previous_cut(engine: Engine) -> None:
-    params = engine.resolve()
+    params = engine.speech_params()
     chunks = []
     async with contextlib.aclosing(
         engine.stream(
@@ -58,7 +58,7 @@ async def test_later_segments_start_with_the_pause_of_the_previous_cut(engine: E
 
 
 async def test_closing_the_stream_interrupts_the_running_inference(engine: Engine) -> None:
-    params = engine.resolve()
+    params = engine.speech_params()
     before = engine.stats()
     stream = engine.stream(pieces(LONG_SENTENCE + " " + LONG_SENTENCE), params)
     consumer = asyncio.create_task(anext(stream))
@@ -83,7 +83,7 @@ async def test_closing_the_stream_interrupts_the_running_inference(engine: Engin
 
 
 async def test_nothing_speakable_gives_no_audio(engine: Engine) -> None:
-    assert await engine.synthesize("   \n ", engine.resolve()) == b""
+    assert await synthesize_text(engine, "   \n ", engine.speech_params()) == b""
 
 
 @pytest.mark.parametrize(
@@ -102,13 +102,13 @@ def test_bad_requests_are_refused_with_a_reason(
     engine: Engine, voice: str | None, language: str | None, speed: float | None, message: str
 ) -> None:
     with pytest.raises(InvalidRequestError, match=message):
-        engine.resolve(voice, language, speed)
+        engine.speech_params(voice, language, speed)
 
 
 def test_language_follows_the_server_setting_then_the_voice(engine: Engine) -> None:
-    assert engine.resolve("jm_kumo").language == "en-us"  # the tests' server speaks English
-    assert engine.resolve("jm_kumo", "ja-JP").language == "ja"
-    assert engine.resolve("jf_alpha", "en_GB").language == "en-gb"
+    assert engine.speech_params("jm_kumo").language == "en-us"  # the tests' server speaks English
+    assert engine.speech_params("jm_kumo", "ja-JP").language == "ja"
+    assert engine.speech_params("jf_alpha", "en_GB").language == "en-gb"
 
 
 async def test_japanese_is_read_with_japanese_readings(engine: Engine) -> None:
@@ -117,5 +117,7 @@ async def test_japanese_is_read_with_japanese_readings(engine: Engine) -> None:
     assert "(en)" not in phonemes
     assert "tʃˈaɪniːz" not in phonemes
     assert "kʲoː" in phonemes  # 今日 read as kyō
-    pcm = await engine.synthesize("今日は天気がいいです。", engine.resolve("jf_alpha", "ja"))
+    pcm = await synthesize_text(
+        engine, "今日は天気がいいです。", engine.speech_params("jf_alpha", "ja")
+    )
     assert_speech(pcm, 5)

@@ -12,8 +12,8 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from wyoming_kokoro.config import Settings
-from wyoming_kokoro.int8_rewrite import cpu_has_vnni, load_model_bytes, rewrite_conv_integer
-from wyoming_kokoro.models import resolve_model_files
+from wyoming_kokoro.engine.int8_rewrite import cpu_has_vnni, load_model_bytes, rewrite_conv_integer
+from wyoming_kokoro.modelfiles import resolve_model_files
 
 
 def conv_integer_model(k: int, dilation: int, weight_zero: int, stride: int = 1) -> bytes:

@@ -18,7 +18,7 @@ from websockets.exceptions import ConnectionClosed
 
 from wyoming_kokoro.config import Limits
 from wyoming_kokoro.engine import Engine
-from wyoming_kokoro.live import LiveServer
+from wyoming_kokoro.server.host import LiveServer
 
 from .helpers import assert_speech, engine_idle, start_live_server, wait_for
 

@@ -15,17 +15,19 @@ from pathlib import Path
 import pytest
 
 from wyoming_kokoro.config import Settings
-from wyoming_kokoro.models import (
-    EMBEDDED_FILENAME,
-    EMBEDDED_SHA256,
+from wyoming_kokoro.modelfiles import (
     OFFICIAL_FILES,
     ModelError,
     OfficialFile,
-    assemble_embedded_model,
     default_cache_dir,
-    download_file,
-    embedded_parts,
     resolve_model_files,
+)
+from wyoming_kokoro.modelfiles.download import download_file
+from wyoming_kokoro.modelfiles.embedded import (
+    EMBEDDED_FILENAME,
+    EMBEDDED_SHA256,
+    assemble_embedded_model,
+    embedded_parts,
 )
 
 

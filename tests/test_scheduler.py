@@ -7,7 +7,11 @@ import threading
 
 import pytest
 
-from wyoming_kokoro.scheduler import InferenceScheduler, JobCancelledError, SchedulerClosedError
+from wyoming_kokoro.engine.scheduler import (
+    InferenceScheduler,
+    JobCancelledError,
+    SchedulerClosedError,
+)
 
 
 def blocker(scheduler: InferenceScheduler) -> threading.Event:

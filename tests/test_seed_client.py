@@ -19,9 +19,9 @@ import websockets
 
 from wyoming_kokoro.config import Limits
 from wyoming_kokoro.engine import Engine
-from wyoming_kokoro.live import LiveServer
+from wyoming_kokoro.server.host import LiveServer
 
-from .helpers import TEST_SETTINGS
+from .helpers import TEST_SETTINGS, synthesize_text
 
 
 # fmt: off
@@ -148,7 +148,7 @@ async def test_plan_client_gets_the_servers_audio(
     chunks = [chunk async for chunk in provider.live_stream_synthesis(source(TEXT))]
     assert chunks
     assert all(isinstance(chunk, bytes) for chunk in chunks)
-    expected = await engine.synthesize(TEXT, engine.resolve(voice, language, speed))
+    expected = await synthesize_text(engine, TEXT, engine.speech_params(voice, language, speed))
     assert b"".join(chunks) == expected
     for _ in range(200):
         if server.counters.sessions == 0:

@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from wyoming_kokoro.config import build_parser, settings_from_args
-from wyoming_kokoro.supervisor import (
+from wyoming_kokoro.addon.supervisor import (
     LIVE_SERVICE,
     WYOMING_SERVICE,
     DiscoveryService,
@@ -23,6 +22,7 @@ from wyoming_kokoro.supervisor import (
     announce,
     services_for,
 )
+from wyoming_kokoro.cli import build_parser, settings_from_args
 
 TOKEN = "test-token-123"
 HOSTNAME = "a0d7b954-kokoro-live"
@@ -188,7 +188,7 @@ async def test_token_and_url_come_from_the_environment(
 async def test_no_token_skips_with_a_log_line(
     supervisor: FakeSupervisor, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="wyoming_kokoro.supervisor"):
+    with caplog.at_level(logging.INFO, logger="wyoming_kokoro.addon.supervisor"):
         ok = await announce(_default_services(), supervisor_url=supervisor.url)
 
     assert ok is False
@@ -205,7 +205,7 @@ async def test_server_error_is_retried(
     ]
     services = [DiscoveryService(WYOMING_SERVICE, 10200, scheme="tcp")]
 
-    with caplog.at_level(logging.WARNING, logger="wyoming_kokoro.supervisor"):
+    with caplog.at_level(logging.WARNING, logger="wyoming_kokoro.addon.supervisor"):
         ok = await announce(services, supervisor_url=supervisor.url, token=TOKEN, retry_delay=0.01)
 
     assert ok is True
@@ -222,7 +222,7 @@ async def test_persistent_server_error_gives_up_after_the_attempts(
     supervisor.script[("POST", "/discovery")] = [(503, {"result": "error", "message": "down"})]
     services = [DiscoveryService(LIVE_SERVICE, 8880)]
 
-    with caplog.at_level(logging.ERROR, logger="wyoming_kokoro.supervisor"):
+    with caplog.at_level(logging.ERROR, logger="wyoming_kokoro.addon.supervisor"):
         ok = await announce(
             services, supervisor_url=supervisor.url, token=TOKEN, attempts=3, retry_delay=0.01
         )
@@ -239,7 +239,7 @@ async def test_client_error_is_not_retried(
     message = "Add-ons must list services they provide via discovery in their config!"
     supervisor.script[("POST", "/discovery")] = [(403, {"result": "error", "message": message})]
 
-    with caplog.at_level(logging.ERROR, logger="wyoming_kokoro.supervisor"):
+    with caplog.at_level(logging.ERROR, logger="wyoming_kokoro.addon.supervisor"):
         ok = await announce(
             _default_services(), supervisor_url=supervisor.url, token=TOKEN, retry_delay=0.01
         )
@@ -262,7 +262,7 @@ async def test_unreachable_supervisor_is_logged_not_raised(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     url = _closed_port_url()
-    with caplog.at_level(logging.WARNING, logger="wyoming_kokoro.supervisor"):
+    with caplog.at_level(logging.WARNING, logger="wyoming_kokoro.addon.supervisor"):
         ok = await announce(
             _default_services(), supervisor_url=url, token=TOKEN, attempts=2, retry_delay=0.01
         )
@@ -308,7 +308,7 @@ async def test_hostname_falls_back_to_the_container_hostname(
     supervisor: FakeSupervisor, answer: tuple[int, object], caplog: pytest.LogCaptureFixture
 ) -> None:
     supervisor.script[("GET", "/addons/self/info")] = [answer]
-    with caplog.at_level(logging.WARNING, logger="wyoming_kokoro.supervisor"):
+    with caplog.at_level(logging.WARNING, logger="wyoming_kokoro.addon.supervisor"):
         host = await addon_hostname(supervisor.url, TOKEN)
     assert host == socket.gethostname()
     assert "Cannot ask the Supervisor for the add-on hostname" in caplog.text

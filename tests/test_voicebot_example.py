@@ -16,9 +16,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from wyoming_kokoro.client import KokoroClientConfig
 from wyoming_kokoro.config import Limits
 from wyoming_kokoro.engine import Engine
-from wyoming_kokoro.live import LiveServer
+from wyoming_kokoro.server.host import LiveServer
 
-from .helpers import TEST_SETTINGS, assert_speech
+from .helpers import TEST_SETTINGS, assert_speech, synthesize_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples" / "voicebot"))
 
@@ -105,7 +105,9 @@ async def test_reply_is_spoken_while_the_llm_is_still_writing(stack: Stack, engi
     assert turn.messages[1]["text"] == LIGHTS_REPLY
     assert turn.first_audio_before_text_ended is True
     # Token by token through two servers, the audio is what the engine makes of the whole text.
-    expected = await engine.synthesize(LIGHTS_REPLY, engine.resolve(None, "en-us", None))
+    expected = await synthesize_text(
+        engine, LIGHTS_REPLY, engine.speech_params(None, "en-us", None)
+    )
     assert turn.pcm == expected
     assert_speech(turn.pcm, len(LIGHTS_REPLY.split()))
 

@@ -29,13 +29,14 @@ from wyoming.tts import (
 )
 
 from wyoming_kokoro import __version__
-from wyoming_kokoro.audio import duration_seconds
 from wyoming_kokoro.config import Limits
 from wyoming_kokoro.engine import Engine
-from wyoming_kokoro.wyoming_info import build_info, describe_voice
-from wyoming_kokoro.wyoming_server import ZEROCONF_TYPE, WyomingServer, advertised_address
+from wyoming_kokoro.engine.audio import duration_seconds
+from wyoming_kokoro.server.wyoming import WyomingServer
+from wyoming_kokoro.server.wyoming.info import build_info, describe_voice
+from wyoming_kokoro.server.wyoming.zeroconf import ZEROCONF_TYPE, advertised_address
 
-from .helpers import TEST_SETTINGS, assert_speech, engine_idle, wait_for
+from .helpers import TEST_SETTINGS, assert_speech, engine_idle, synthesize_text, wait_for
 
 REPLY = (
     "Okay, I turned on the kitchen lights and set the thermostat to twenty one degrees. "
@@ -249,7 +250,7 @@ async def test_synthesize_is_one_audio_stream_in_fixed_size_chunks(whole: Reply)
 
 async def test_wyoming_audio_is_the_engine_audio(server: WyomingServer, engine: Engine) -> None:
     voice = "jm_kumo"
-    expected = await engine.synthesize(SHORT, engine.resolve(voice))
+    expected = await synthesize_text(engine, SHORT, engine.speech_params(voice))
     reply = await synthesize(server, SHORT, SynthesizeVoice(name=voice))
     assert reply.pcm == expected
     streamed = await stream(server, [SHORT], voice=SynthesizeVoice(name=voice))

@@ -8,56 +8,26 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .config import Settings, build_parser, settings_from_args
+from .cli import parse_settings
+from .config import Settings
 
 if TYPE_CHECKING:
-    from .live import LiveServer
-    from .wyoming_server import WyomingServer
+    from .server.host import LiveServer
+    from .server.wyoming import WyomingServer
 
 _LOGGER = logging.getLogger("wyoming_kokoro")
-
-
-def parse_settings(argv: Sequence[str] | None = None) -> Settings:
-    """Flags (and add-on options, which become flags) to Settings; exits 2 on bad input."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.addon_options is not None:
-        from .addon import AddonOptionsError, load_options
-
-        try:
-            addon_argv = load_options(args.addon_options)
-        except AddonOptionsError as error:
-            parser.exit(2, f"wyoming-kokoro: invalid add-on options: {error}\n")
-        rest = list(sys.argv[1:] if argv is None else argv)
-        args = parser.parse_args([*addon_argv, *_without_addon_flag(rest)])
-        return replace(settings_from_args(args), addon=True)
-    return settings_from_args(args)
-
-
-def _without_addon_flag(argv: list[str]) -> list[str]:
-    out: list[str] = []
-    skip = False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg == "--addon-options":
-            skip = True
-        elif not arg.startswith("--addon-options="):
-            out.append(arg)
-    return out
 
 
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Load the engine, start the enabled servers, run until ``stop`` is set (or a signal)."""
     # The servers import the model stack; `wyoming-kokoro say` must work without it.
     from .engine import Engine
-    from .live import LiveServer
-    from .models import ModelError
-    from .wyoming_server import WyomingServer
+    from .modelfiles import ModelError
+    from .server.host import LiveServer
+    from .server.wyoming import WyomingServer
 
     try:
         engine = await asyncio.to_thread(Engine.load, settings)
@@ -88,7 +58,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             _LOGGER.error("Both servers are turned off (--no-live and --no-wyoming): nothing to do")
             raise SystemExit(2)
         if settings.addon:
-            from .supervisor import announce, services_for
+            from .addon.supervisor import announce, services_for
 
             announcer = asyncio.create_task(announce(services_for(settings)))
         _LOGGER.info("Kokoro Live %s ready", __version__)

@@ -2,9 +2,10 @@
 
 Needs only the standard library and ``websockets``: it runs on hosts that never load a model.
 
-``KokoroLocalProvider.stream_synthesis`` is the one call a voicebot makes. It speaks the live
-protocol (``/ws/tts/live``, PROTOCOL.md) and falls back to the buffered async.ai-style endpoint
-(``/ws/tts/stream``) when a server does not offer the live one.
+``KokoroClient.stream_synthesis`` is the one call a voicebot makes. It speaks the live protocol
+(``/ws/tts/live``, PROTOCOL.md) and falls back to the buffered async.ai-style endpoint
+(``/ws/tts/stream``) when a server does not offer the live one. ``KokoroLocalProvider`` is the
+same client under the seed plan's name, configured by a ``KokoroClientConfig``.
 """
 
 from __future__ import annotations
@@ -24,10 +25,15 @@ from typing import Any, Literal
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
+from .config import DEFAULT_LIVE_PORT
+
 _LOGGER = logging.getLogger(__name__)
 
 LIVE_PATH = "/ws/tts/live"
 BUFFERED_PATH = "/ws/tts/stream"
+
+#: The live endpoint of a server on this host with the default port.
+DEFAULT_URL = f"ws://127.0.0.1:{DEFAULT_LIVE_PORT}{LIVE_PATH}"
 
 SAMPLE_RATE = 24_000
 SAMPLE_WIDTH = 2
@@ -76,7 +82,7 @@ class KokoroProtocolError(KokoroError):
 class KokoroClientConfig:
     """Where the server is and what to say things with (``None``: the server's default)."""
 
-    kokoro_local_url: str = "ws://127.0.0.1:8880/ws/tts/stream"
+    kokoro_local_url: str = f"ws://127.0.0.1:{DEFAULT_LIVE_PORT}{BUFFERED_PATH}"
     voice_id: str | None = None
     language: str | None = None
     speed: float | None = None
@@ -228,12 +234,33 @@ def _json_object(message: str | bytes, expected: str) -> dict[str, Any]:
     return data
 
 
-class KokoroLocalProvider:
-    """Text-to-speech through a Kokoro Live server, for a voicebot's TTS service."""
+class KokoroClient:
+    """Text-to-speech through a Kokoro Live server, for a voicebot's TTS service.
 
-    def __init__(self, config: KokoroClientConfig | None = None) -> None:
-        self.config = config or KokoroClientConfig()
-        self.live_url, self.buffered_url = endpoint_urls(self.config.kokoro_local_url)
+    ``url`` is the server (``ws://host:port``, ``http://host:port`` or either endpoint's URL);
+    ``voice``, ``language`` and ``speed`` left None take the server's defaults.
+    """
+
+    def __init__(
+        self,
+        url: str = DEFAULT_URL,
+        *,
+        voice: str | None = None,
+        language: str | None = None,
+        speed: float | None = None,
+        mode: Mode = "live",
+        open_timeout: float = 5.0,
+        receive_timeout: float = 30.0,
+    ) -> None:
+        self.url = url
+        self.voice = voice
+        self.language = language
+        self.speed = speed
+        self.mode: Mode = mode
+        self.open_timeout = open_timeout
+        #: Longest wait for the server while it owes us something (ready, audio, end).
+        self.receive_timeout = receive_timeout
+        self.live_url, self.buffered_url = endpoint_urls(url)
         self._live_refused_at: float | None = None
         self._fallback_logged = False
 
@@ -247,11 +274,11 @@ class KokoroLocalProvider:
         Falls back to the buffered endpoint when the live one refuses the handshake (an older
         server); a server's ``error`` about the request itself is raised, never retried.
         """
-        if self.config.mode == "buffered" or self._live_recently_refused():
+        if self.mode == "buffered" or self._live_recently_refused():
             stream = self.buffered_stream_synthesis(text_generator)
         else:
             try:
-                ws = await _connect(self.live_url, self.config.open_timeout)
+                ws = await _connect(self.live_url, self.open_timeout)
             except KokoroEndpointUnavailableError as error:
                 self._note_live_refused(error)
                 stream = self.buffered_stream_synthesis(text_generator)
@@ -284,27 +311,35 @@ class KokoroLocalProvider:
         Stop iterating (or ``aclose()``) to interrupt: the socket closes at once and the server
         cancels the rest of the synthesis.
         """
-        ws = await _connect(self.live_url, self.config.open_timeout)
+        ws = await _connect(self.live_url, self.open_timeout)
         async with contextlib.aclosing(self._live(ws, text_generator)) as stream:
             async for chunk in stream:
                 yield chunk
 
-    def _init_message(self) -> dict[str, Any]:
+    def _init_message(self, mode: Mode) -> dict[str, Any]:
+        """The first message of a session: what to say things with, in each endpoint's shape."""
         init: dict[str, Any] = {}
-        if self.config.voice_id is not None:
-            init["voice"] = self.config.voice_id
-        if self.config.language is not None:
-            init["language"] = self.config.language
-        if self.config.speed is not None:
-            init["speed"] = self.config.speed
+        if mode == "buffered":
+            init["model_id"] = "kokoro"
+            init["output_format"] = {
+                "container": "raw",
+                "encoding": "pcm_s16le",
+                "sample_rate": SAMPLE_RATE,
+            }
+        if self.voice is not None:
+            init["voice"] = {"mode": "id", "id": self.voice} if mode == "buffered" else self.voice
+        if self.language is not None:
+            init["language"] = self.language
+        if self.speed is not None:
+            init["speed"] = self.speed
         return init
 
     async def _live(
         self, ws: ClientConnection, text_generator: AsyncIterable[str]
     ) -> AsyncGenerator[bytes, None]:
-        session = _Session(ws, self.config.receive_timeout)
+        session = _Session(ws, self.receive_timeout)
         try:
-            await self._send(ws, json.dumps(self._init_message()))
+            await self._send(ws, json.dumps(self._init_message("live")))
             ready = _json_object(await session.recv(), "the ready message")
             _raise_live_error(ready)
             if ready.get("type") != "ready":
@@ -344,24 +379,10 @@ class KokoroLocalProvider:
         self, text_generator: AsyncIterable[str]
     ) -> AsyncGenerator[bytes, None]:
         """The async.ai-style endpoint: the server speaks once the text is complete."""
-        ws = await _connect(self.buffered_url, self.config.open_timeout)
-        session = _Session(ws, self.config.receive_timeout)
+        ws = await _connect(self.buffered_url, self.open_timeout)
+        session = _Session(ws, self.receive_timeout)
         try:
-            init: dict[str, Any] = {
-                "model_id": "kokoro",
-                "output_format": {
-                    "container": "raw",
-                    "encoding": "pcm_s16le",
-                    "sample_rate": SAMPLE_RATE,
-                },
-            }
-            if self.config.voice_id is not None:
-                init["voice"] = {"mode": "id", "id": self.config.voice_id}
-            if self.config.language is not None:
-                init["language"] = self.config.language
-            if self.config.speed is not None:
-                init["speed"] = self.config.speed
-            await self._send(ws, json.dumps(init))
+            await self._send(ws, json.dumps(self._init_message("buffered")))
             session.start_sending(
                 text_generator,
                 lambda piece: json.dumps({"transcript": piece}),
@@ -389,6 +410,23 @@ class KokoroLocalProvider:
                     return
         finally:
             await session.close()
+
+
+class KokoroLocalProvider(KokoroClient):
+    """:class:`KokoroClient` under the seed plan's name, configured by a
+    :class:`KokoroClientConfig` (``kokoro_local_url``, ``voice_id``, ...)."""
+
+    def __init__(self, config: KokoroClientConfig | None = None) -> None:
+        self.config = config or KokoroClientConfig()
+        super().__init__(
+            self.config.kokoro_local_url,
+            voice=self.config.voice_id,
+            language=self.config.language,
+            speed=self.config.speed,
+            mode=self.config.mode,
+            open_timeout=self.config.open_timeout,
+            receive_timeout=self.config.receive_timeout,
+        )
 
 
 def _raise_live_error(message: dict[str, Any]) -> None:
@@ -426,6 +464,8 @@ async def collect(stream: AsyncGenerator[bytes, None]) -> bytes:
 
 
 __all__ = [
+    "DEFAULT_URL",
+    "KokoroClient",
     "KokoroClientConfig",
     "KokoroConnectionError",
     "KokoroEndpointUnavailableError",

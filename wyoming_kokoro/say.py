@@ -17,13 +17,14 @@ import wave
 from collections.abc import AsyncIterator, Sequence
 from typing import BinaryIO
 
+from .aio import once
 from .client import (
+    DEFAULT_URL,
     SAMPLE_RATE,
     SAMPLE_WIDTH,
-    KokoroClientConfig,
+    KokoroClient,
     KokoroConnectionError,
     KokoroError,
-    KokoroLocalProvider,
 )
 
 PROG = "wyoming-kokoro say"
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("text", nargs="?", help="what to say (default: standard input)")
     parser.add_argument(
         "--url",
-        default="ws://127.0.0.1:8880",
+        default=DEFAULT_URL,
         help="server address: ws://host:port, http://host:port or a /ws/tts/... URL",
     )
     parser.add_argument("--voice", help="voice name or blend (default: the server's)")
@@ -56,10 +57,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="WAV file to write, or '-' for raw PCM (s16le, mono, 24 kHz) on standard output",
     )
     return parser
-
-
-async def _once(text: str) -> AsyncIterator[str]:
-    yield text
 
 
 async def _stdin_lines() -> AsyncIterator[str]:
@@ -108,19 +105,18 @@ class _Sink:
 
 async def speak(args: argparse.Namespace) -> int:
     """Run one session; report first-audio time and durations on stderr."""
-    config = KokoroClientConfig(
-        kokoro_local_url=args.url,
-        voice_id=args.voice,
-        language=args.language,
-        speed=args.speed,
-        mode="buffered" if args.buffered else "live",
-    )
     try:
-        provider = KokoroLocalProvider(config)
+        client = KokoroClient(
+            args.url,
+            voice=args.voice,
+            language=args.language,
+            speed=args.speed,
+            mode="buffered" if args.buffered else "live",
+        )
     except KokoroError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return 2
-    text = _once(args.text) if args.text is not None else _stdin_lines()
+    text = once(args.text) if args.text is not None else _stdin_lines()
     try:
         sink = await asyncio.to_thread(_Sink, args.output)
     except OSError as error:
@@ -130,7 +126,7 @@ async def speak(args: argparse.Namespace) -> int:
     first_audio: float | None = None
     audio_bytes = 0
     try:
-        async with contextlib.aclosing(provider.stream_synthesis(text)) as stream:
+        async with contextlib.aclosing(client.stream_synthesis(text)) as stream:
             async for pcm in stream:
                 if first_audio is None:
                     first_audio = time.monotonic() - started

@@ -6,7 +6,7 @@ import os
 from collections.abc import AsyncGenerator, AsyncIterable
 from typing import cast
 
-from wyoming_kokoro.client import KokoroClientConfig, KokoroLocalProvider, Mode
+from wyoming_kokoro.client import DEFAULT_URL, KokoroClientConfig, KokoroLocalProvider, Mode
 
 
 class TTSService:
@@ -28,7 +28,7 @@ class TTSService:
         speed = os.environ.get("KOKORO_SPEED")
         return cls(
             KokoroClientConfig(
-                kokoro_local_url=os.environ.get("KOKORO_URL", "ws://127.0.0.1:8880"),
+                kokoro_local_url=os.environ.get("KOKORO_URL", DEFAULT_URL),
                 voice_id=os.environ.get("KOKORO_VOICE"),
                 language=os.environ.get("KOKORO_LANGUAGE"),
                 speed=float(speed) if speed else None,

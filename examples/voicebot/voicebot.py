@@ -29,7 +29,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from wyoming_kokoro.client import KokoroClientConfig, KokoroError
+from wyoming_kokoro.client import DEFAULT_URL, KokoroClientConfig, KokoroError
 
 _LOGGER = logging.getLogger("voicebot")
 
@@ -119,7 +119,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description="Demo voicebot speaking through Kokoro Live")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--kokoro-url", default="ws://127.0.0.1:8880")
+    parser.add_argument("--kokoro-url", default=DEFAULT_URL)
     parser.add_argument("--voice")
     parser.add_argument("--language", default="en-us")
     parser.add_argument("--speed", type=float)

@@ -51,6 +51,7 @@ fence drops everything after it. A fence that does not start a line is not recog
 
 from __future__ import annotations
 
+import enum
 import unicodedata
 from dataclasses import dataclass
 
@@ -161,8 +162,17 @@ _FUNCTION_WORDS = _ABBREVIATIONS | frozenset(
 )  # fmt: skip
 
 _LOOKAHEAD = 64  # the most text after a position that a decision there may need
-_WAIT = -1  # the decision needs text that has not arrived yet
-_NO = -2  # not a cut
+
+
+class _Verdict(enum.IntEnum):
+    """What a scanner returns instead of a position; negative, so never a position itself."""
+
+    WAIT = -1  # the decision needs text that has not arrived yet
+    NO_CUT = -2  # not a cut
+
+
+_WAIT = _Verdict.WAIT
+_NO = _Verdict.NO_CUT
 
 #: A cut: (end of the segment's text, where the next segment starts, ends_sentence).
 _Cut = tuple[int, int, bool]

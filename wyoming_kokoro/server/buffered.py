@@ -26,32 +26,32 @@ import base64
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from . import audio
-from .config import Limits
-from .engine import Engine, InvalidRequestError, SpeechParams, SynthesisError
+from ..aio import once
+from ..config import Limits
+from ..engine import Engine, InvalidRequestError, SpeechParams, SynthesisError, audio
+from .protocol import (
+    CLOSE_NORMAL,
+    CLOSE_POLICY,
+    CLOSE_SERVER_ERROR,
+    LimitError,
+    TextBudget,
+    frame_bytes,
+)
 
 if TYPE_CHECKING:
-    from .live import LiveServer
+    from .host import LiveServer
 
 _LOGGER = logging.getLogger(__name__)
 
 BUFFERED_PATH = "/ws/tts/stream"
 
-#: Audio is sent in pieces of at most this long (base64 grows it by a third).
-FRAME_SECONDS = 1.0
-
 CONTAINERS = ("raw",)
 ENCODINGS = ("pcm_s16le",)
-
-CLOSE_NORMAL = 1000
-CLOSE_POLICY = 1008
-CLOSE_SERVER_ERROR = 1011
 
 
 class BufferedError(Exception):
@@ -96,16 +96,16 @@ async def serve_buffered(connection: ServerConnection, server: LiveServer) -> No
 
 async def _session(connection: ServerConnection, engine: Engine, limits: Limits) -> None:
     init = await _receive_object(connection, limits.idle_timeout, "init message")
-    params = resolve_request(engine, init)
-    frame_bytes = int(FRAME_SECONDS * engine.sample_rate) * engine.sample_width
+    params = request_params(engine, init)
+    frame_size = frame_bytes(engine)
+    budget = TextBudget(limits, "Transcript")
     buffered: list[str] = []
-    total = 0
 
     async def flush() -> None:
         text = "".join(buffered)
         buffered.clear()
         if text.strip():
-            await _speak(connection, engine, text, params, frame_bytes)
+            await _speak(connection, engine, text, params, frame_size)
 
     while True:
         message = await _receive_object(connection, limits.idle_timeout, "transcript")
@@ -121,8 +121,10 @@ async def _session(connection: ServerConnection, engine: Engine, limits: Limits)
             await flush()
             break
         if text:
-            total += len(text)
-            _check_length(text, total, limits)
+            try:
+                budget.take(text)
+            except LimitError as error:
+                raise BufferedError("text_too_long", str(error)) from None
             buffered.append(text)
         if force:
             await flush()
@@ -130,42 +132,22 @@ async def _session(connection: ServerConnection, engine: Engine, limits: Limits)
     await connection.close(CLOSE_NORMAL)
 
 
-def _check_length(text: str, total: int, limits: Limits) -> None:
-    """The live server's text limits, per message and per session."""
-    if len(text) > limits.max_frame_chars:
-        raise BufferedError(
-            "text_too_long",
-            f"Transcript of {len(text)} characters is over the limit of "
-            f"{limits.max_frame_chars}; send smaller pieces",
-        )
-    if total > limits.max_text_chars:
-        raise BufferedError(
-            "text_too_long",
-            f"Session text is over the limit of {limits.max_text_chars} characters; "
-            "start a new session for more",
-        )
-
-
 async def _speak(
     connection: ServerConnection,
     engine: Engine,
     text: str,
     params: SpeechParams,
-    frame_bytes: int,
+    frame_size: int,
 ) -> None:
     """Synthesize buffered text, sending each segment's audio as soon as it is ready."""
-
-    async def whole() -> AsyncIterator[str]:
-        yield text
-
-    async with contextlib.aclosing(engine.stream(whole(), params)) as stream:
+    async with contextlib.aclosing(engine.stream(once(text), params)) as stream:
         async for pcm in stream:
-            for frame in audio.slice_frames(pcm, frame_bytes):
+            for frame in audio.slice_frames(pcm, frame_size):
                 payload = base64.b64encode(frame).decode("ascii")
                 await connection.send(json.dumps({"audio": payload, "final": False}))
 
 
-def resolve_request(engine: Engine, init: dict[str, Any]) -> SpeechParams:
+def request_params(engine: Engine, init: dict[str, Any]) -> SpeechParams:
     """Voice, language, speed and output format from the init message; refuse what we cannot do.
 
     The model speaks 16-bit PCM at 24 kHz only: other formats are refused, never resampled.
@@ -205,10 +187,7 @@ def resolve_request(engine: Engine, init: dict[str, Any]) -> SpeechParams:
         raise InvalidRequestError(
             '\'voice\' must be {"mode": "id", "id": "<voice>"} or a voice name'
         )
-    speed = init.get("speed")
-    if speed is not None and (isinstance(speed, bool) or not isinstance(speed, int | float)):
-        raise InvalidRequestError(f"'speed' must be a number, got {speed!r}")
-    return engine.resolve(voice, init.get("language"), speed)
+    return engine.speech_params(voice, init.get("language"), init.get("speed"))
 
 
 async def _receive_object(

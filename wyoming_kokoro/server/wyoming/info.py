@@ -1,4 +1,5 @@
-"""What the Wyoming server answers to ``describe``: one TTS program, one entry per voice.
+"""What the Wyoming server answers to ``describe`` (one TTS program, one entry per voice), and
+the voice it picks for a request that names only a locale.
 
 Home Assistant groups voices by the locales listed here and sends only the voice name back, so
 each voice is listed under the language it will really speak: its own (from the name prefix),
@@ -11,9 +12,9 @@ import logging
 
 from wyoming.info import Attribution, Info, TtsProgram, TtsVoice
 
-from . import __version__
-from .engine import Engine, InvalidRequestError
-from .languages import LANGUAGES, language_of_voice, locale_of
+from ... import __version__
+from ...engine import Engine, InvalidRequestError
+from ...engine.languages import LANGUAGES, language_of_voice, locale_of
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def voice_locales(engine: Engine) -> dict[str, str]:
     locales: dict[str, str] = {}
     for name in engine.voices.names:
         try:
-            params = engine.resolve(name)
+            params = engine.speech_params(name)
         except InvalidRequestError as error:
             _LOGGER.warning("Not listing voice %s: %s", name, error)
             continue
@@ -76,3 +77,21 @@ def build_info(engine: Engine, streaming: bool) -> Info:
         supports_synthesize_streaming=streaming,
     )
     return Info(tts=[program])
+
+
+def voice_for_locale(locales: dict[str, str], language: str, default: str) -> str:
+    """A voice listed for ``language`` (``en_US``, or just ``en``): the default voice if it is
+    one of them, else the first; :class:`InvalidRequestError` when none is."""
+    wanted = language.strip().replace("-", "_").lower()
+    for exact in (True, False):
+        matches = [
+            name
+            for name, locale in locales.items()
+            if locale.lower() == wanted or (not exact and locale.split("_")[0].lower() == wanted)
+        ]
+        if matches:
+            return default if default in matches else matches[0]
+    available = sorted(set(locales.values()))
+    raise InvalidRequestError(
+        f"No voice for language {language!r}. Available: {', '.join(available)}"
+    )

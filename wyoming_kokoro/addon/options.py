@@ -1,33 +1,23 @@
-"""The Home Assistant add-on's glue: options.json to command-line flags, and the health check.
+"""The Home Assistant add-on's options: ``/data/options.json`` to command-line flags.
 
 The Supervisor writes the user's options to ``/data/options.json``. Turning them into the
 same flags a user would type keeps one source of truth for settings
-(:func:`wyoming_kokoro.config.build_parser`), and checking them here gives a one-line error
+(:func:`wyoming_kokoro.cli.build_parser`), and checking them here gives a one-line error
 in the add-on log instead of a traceback.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import json
 import logging
-import math
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
-from wyoming.client import AsyncClient
-from wyoming.info import Describe, Info
-
-from .config import MAX_SPEED, MIN_SPEED, MODEL_CHOICES
-from .languages import LANGUAGES
+from ..config import DEFAULT_LIVE_PORT, DEFAULT_WYOMING_PORT, MAX_SPEED, MIN_SPEED, MODEL_CHOICES
+from ..engine.languages import LANGUAGES
+from ..schema import RequestError, check_speed
 
 _LOGGER = logging.getLogger(__name__)
-
-#: Ports inside the container; config.yaml publishes the same ones.
-WYOMING_PORT = 10200
-LIVE_PORT = 8880
 
 #: The ``addon_config`` map: the user's own model and voice files (read-only).
 USER_FILES_DIR = PurePosixPath("/config")
@@ -42,14 +32,15 @@ MODEL_OPTIONS = (*MODEL_CHOICES, CUSTOM_MODEL)
 AUTO_LANGUAGE = "auto"
 LANGUAGE_OPTIONS = (*LANGUAGES, AUTO_LANGUAGE)
 
-#: Flags every add-on start gets: listen on all interfaces at the published ports.
+#: Flags every add-on start gets: listen on all interfaces at the default ports, which
+#: config.yaml publishes.
 FIXED_ARGV = (
     "--uri",
-    f"tcp://0.0.0.0:{WYOMING_PORT}",
+    f"tcp://0.0.0.0:{DEFAULT_WYOMING_PORT}",
     "--live-host",
     "0.0.0.0",
     "--live-port",
-    str(LIVE_PORT),
+    str(DEFAULT_LIVE_PORT),
     "--data-dir",
     str(USER_FILES_DIR),
     "--data-dir",
@@ -97,7 +88,7 @@ def load_options(path: Path) -> list[str]:
 
 
 def argv_from_options(options: Mapping[str, object]) -> list[str]:
-    """Turn add-on options into flags for :func:`wyoming_kokoro.config.build_parser`."""
+    """Turn add-on options into flags for :func:`wyoming_kokoro.cli.build_parser`."""
     unknown = sorted(set(options) - _KNOWN_OPTIONS)
     if unknown:
         _LOGGER.warning("Ignoring unknown add-on options: %s", ", ".join(unknown))
@@ -170,10 +161,12 @@ def _speed(options: Mapping[str, object]) -> float:
     value = _required(options, "speed")
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise AddonOptionsError(f"speed must be a number, not {_json_type(value)}")
-    speed = float(value)
-    if not math.isfinite(speed) or not MIN_SPEED <= speed <= MAX_SPEED:
-        raise AddonOptionsError(f"speed must be between {MIN_SPEED} and {MAX_SPEED}, not {value}")
-    return speed
+    try:
+        return check_speed(value)
+    except RequestError:
+        raise AddonOptionsError(
+            f"speed must be between {MIN_SPEED} and {MAX_SPEED}, not {value}"
+        ) from None
 
 
 def _int(options: Mapping[str, object], key: str, *, required: bool) -> int | None:
@@ -203,50 +196,3 @@ def _required(options: Mapping[str, object], key: str) -> object:
 def _json_type(value: object) -> str:
     names = {dict: "an object", list: "a list", str: "text", bool: "true/false"}
     return names.get(type(value), "a number" if isinstance(value, int | float) else "null")
-
-
-# --------------------------------------------------------------------------- health check
-
-
-async def healthcheck(uri: str, seconds: float = 10.0) -> str | None:
-    """Send Wyoming ``describe`` and wait for ``info``; ``None`` when healthy, else the reason.
-
-    A bare port check would pass while the server is wedged; a describe round trip
-    proves the event loop answers.
-    """
-    try:
-        client = AsyncClient.from_uri(uri)
-    except ValueError as err:
-        return f"bad URI {uri}: {err}"
-    try:
-        async with asyncio.timeout(seconds):
-            async with client:
-                await client.write_event(Describe().event())
-                while (event := await client.read_event()) is not None:
-                    if Info.is_type(event.type):
-                        return None
-        return f"{uri} closed the connection without sending info"
-    except TimeoutError:
-        return f"{uri} did not answer describe within {seconds:g} s"
-    except OSError as err:
-        return f"cannot reach {uri}: {err.strerror or err}"
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m wyoming_kokoro.addon healthcheck``: the container's HEALTHCHECK."""
-    parser = argparse.ArgumentParser(prog="python -m wyoming_kokoro.addon")
-    commands = parser.add_subparsers(dest="command", required=True)
-    check = commands.add_parser("healthcheck", help="exit 0 when Wyoming answers describe")
-    check.add_argument("--uri", default=f"tcp://127.0.0.1:{WYOMING_PORT}")
-    check.add_argument("--timeout", type=float, default=10.0, help="seconds")
-    args = parser.parse_args(argv)
-
-    problem = asyncio.run(healthcheck(args.uri, args.timeout))
-    if problem is not None:
-        print(f"unhealthy: {problem}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .config import Settings
+from ..config import Settings
+from ..neterrors import describe_error
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ async def addon_hostname(supervisor_url: str, token: str) -> str:
             return hostname
         reason = f"HTTP {status}" if status != 200 else "no hostname in the answer"
     except (OSError, http.client.HTTPException, ValueError) as err:
-        reason = _reason(err)
+        reason = describe_error(err)
     fallback = socket.gethostname()
     _LOGGER.warning(
         "Cannot ask the Supervisor for the add-on hostname (%s); using %s", reason, fallback
@@ -143,7 +144,7 @@ async def _send(
                 _request, "POST", f"{base}/discovery", token, payload
             )
         except (OSError, http.client.HTTPException) as err:
-            problem = _reason(err)
+            problem = describe_error(err)
         else:
             if 200 <= status < 300:
                 _LOGGER.info("Announced %s to Home Assistant: %s", service.service, config)
@@ -203,11 +204,3 @@ def _message(body: bytes) -> str:
         return ""
     message = answer.get("message") if isinstance(answer, dict) else None
     return f": {message}" if isinstance(message, str) and message else ""
-
-
-def _reason(err: BaseException) -> str:
-    if isinstance(err, urllib.error.URLError) and not isinstance(err.reason, str):
-        err = err.reason if isinstance(err.reason, BaseException) else err
-    if isinstance(err, OSError) and err.strerror:
-        return err.strerror
-    return str(err) or type(err).__name__

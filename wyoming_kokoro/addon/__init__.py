@@ -1,0 +1,1 @@
+"""The Home Assistant add-on's glue: options to flags, health check, Supervisor discovery."""

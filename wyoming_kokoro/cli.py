@@ -1,0 +1,223 @@
+"""The command line of ``python -m wyoming_kokoro``: flags to :class:`Settings`.
+
+Every default shown and used comes from :class:`Settings`; every value is checked by the
+request schema, so a bad flag gets the same message as a bad request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import MAX_SPEED, MIN_SPEED, Limits, Settings
+from .schema import RequestError, check_positive_int, check_speed
+
+DEFAULTS = Settings()
+
+
+def _speed(value: str) -> float:
+    number: object = value
+    with contextlib.suppress(ValueError):
+        number = float(value)
+    try:
+        return check_speed(number)
+    except RequestError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _positive(field: str) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        number: object = value
+        with contextlib.suppress(ValueError):
+            number = int(value)
+        try:
+            return check_positive_int(field, number)
+        except RequestError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return parse
+
+
+def _port(value: str) -> int:
+    number = int(value)
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535, got {value}")
+    return number
+
+
+class _AddonOptions(argparse.Action):
+    """``--addon-options FILE``: the add-on's options stand where the flag stands, as the flags
+    they mean, so flags after it (the run script's ``"$@"``) override them."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        from .addon.options import AddonOptionsError, load_options
+
+        try:
+            addon_argv = load_options(values)
+        except AddonOptionsError as error:
+            parser.exit(2, f"wyoming-kokoro: invalid add-on options: {error}\n")
+        parser.parse_args(addon_argv, namespace)
+        setattr(namespace, self.dest, values)
+
+
+def _model_flags(parser: argparse.ArgumentParser) -> None:
+    model = parser.add_argument_group("model")
+    model.add_argument(
+        "--model",
+        default=DEFAULTS.model,
+        help="'embedded' (int8 model from the package registry, default), "
+        "'fp32', 'fp16' or 'int8' (official kokoro-onnx v1.0 files, found in --data-dir "
+        "or downloaded), or a path to an .onnx file",
+    )
+    model.add_argument("--voices", help="voices file (.bin or .npz); default: matches --model")
+    model.add_argument(
+        "--data-dir",
+        action="append",
+        default=list(DEFAULTS.data_dirs),
+        type=Path,
+        help="folder to look for model and voice files in (repeatable)",
+    )
+    model.add_argument(
+        "--download-dir",
+        type=Path,
+        help="where to download official files (default: first --data-dir)",
+    )
+    model.add_argument(
+        "--no-download", action="store_true", help="never download; fail if files are missing"
+    )
+    model.add_argument("--threads", type=_positive("threads"), help="onnxruntime intra-op threads")
+    model.add_argument(
+        "--no-int8-rewrite",
+        action="store_true",
+        help="run an int8 model's convolutions as exported (the default rewrites them to a "
+        "faster, bit-identical form on CPUs with VNNI)",
+    )
+
+
+def _speech_flags(parser: argparse.ArgumentParser) -> None:
+    speech = parser.add_argument_group("speech defaults")
+    speech.add_argument(
+        "--voice", default=DEFAULTS.voice, help="default voice, or a blend a:0.6+b:0.4"
+    )
+    speech.add_argument(
+        "--language",
+        help="language for every voice (en-us, en-gb, fr-fr, es, it, pt-br, hi, ja, cmn "
+        "or BCP-47 like en-US); default: each voice's own",
+    )
+    speech.add_argument(
+        "--speed",
+        type=_speed,
+        default=DEFAULTS.speed,
+        help=f"default speed, {MIN_SPEED}-{MAX_SPEED}",
+    )
+
+
+def _live_flags(parser: argparse.ArgumentParser) -> None:
+    limits = DEFAULTS.limits
+    live = parser.add_argument_group("/ws/tts/live server")
+    live.add_argument("--live-host", default=DEFAULTS.live_host)
+    live.add_argument(
+        "--live-port", type=_port, default=DEFAULTS.live_port, help="0 picks a free port"
+    )
+    live.add_argument("--no-live", action="store_true", help="do not serve /ws/tts/live")
+    live.add_argument(
+        "--max-text-chars", type=_positive("max_text_chars"), default=limits.max_text_chars
+    )
+    live.add_argument(
+        "--max-frame-chars", type=_positive("max_frame_chars"), default=limits.max_frame_chars
+    )
+    live.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=limits.idle_timeout,
+        help="seconds a session may wait for text",
+    )
+    live.add_argument("--max-sessions", type=_positive("max_sessions"), default=limits.max_sessions)
+
+
+def _wyoming_flags(parser: argparse.ArgumentParser) -> None:
+    wyoming = parser.add_argument_group("Wyoming server")
+    wyoming.add_argument("--uri", default=DEFAULTS.uri, help="tcp://, unix:// or stdio://")
+    wyoming.add_argument("--no-wyoming", action="store_true", help="do not serve Wyoming")
+    wyoming.add_argument(
+        "--zeroconf",
+        nargs="?",
+        const="kokoro-live",
+        help="advertise the Wyoming server over zeroconf, with this name",
+    )
+    wyoming.add_argument(
+        "--no-streaming", action="store_true", help="do not advertise streaming synthesis"
+    )
+    wyoming.add_argument(
+        "--samples-per-chunk",
+        type=_positive("samples_per_chunk"),
+        default=DEFAULTS.samples_per_chunk,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``python -m wyoming_kokoro``."""
+    parser = argparse.ArgumentParser(
+        prog="wyoming-kokoro",
+        description="Kokoro Live: streaming Kokoro-82M TTS over Wyoming and /ws/tts/live.",
+    )
+    _model_flags(parser)
+    _speech_flags(parser)
+    _live_flags(parser)
+    _wyoming_flags(parser)
+    parser.add_argument(
+        "--addon-options",
+        type=Path,
+        action=_AddonOptions,
+        help="Home Assistant add-on options.json",
+    )
+    parser.add_argument("--debug", action="store_true", help="log DEBUG messages")
+    parser.add_argument("--version", action="version", version=__version__)
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Turn parsed flags into Settings."""
+    return Settings(
+        model=args.model,
+        voices=args.voices,
+        data_dirs=tuple(args.data_dir),
+        download_dir=args.download_dir,
+        download=not args.no_download,
+        voice=args.voice,
+        language=args.language,
+        speed=args.speed,
+        threads=args.threads,
+        int8_rewrite=not args.no_int8_rewrite,
+        live_host=args.live_host,
+        live_port=args.live_port,
+        live=not args.no_live,
+        uri=args.uri,
+        wyoming=not args.no_wyoming,
+        zeroconf=args.zeroconf,
+        streaming=not args.no_streaming,
+        samples_per_chunk=args.samples_per_chunk,
+        limits=Limits(
+            max_text_chars=args.max_text_chars,
+            max_frame_chars=args.max_frame_chars,
+            idle_timeout=args.idle_timeout,
+            max_sessions=args.max_sessions,
+        ),
+        debug=args.debug,
+        addon=args.addon_options is not None,
+    )
+
+
+def parse_settings(argv: Sequence[str] | None = None) -> Settings:
+    """Flags (and add-on options, which become flags) to Settings; exits 2 on bad input."""
+    return settings_from_args(build_parser().parse_args(argv))

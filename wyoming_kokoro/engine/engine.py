@@ -1,0 +1,306 @@
+"""The engine: one loaded Kokoro model per process, text pieces in, PCM chunks out.
+
+The engine knows nothing of WebSockets or Wyoming. Each door calls :meth:`Engine.speech_params` to
+validate a request and :meth:`Engine.stream` to speak a stream of text pieces.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import os
+import threading
+import time
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import onnxruntime as ort
+from numpy.typing import NDArray
+
+from ..config import Settings
+from ..schema import RequestError, check_request
+from ..text import Segment, Segmenter
+from . import audio
+from .languages import LANGUAGES, language_of_voice, normalize_language
+from .model import KokoroModel
+from .scheduler import InferenceScheduler, JobCancelledError
+from .voices import VoiceBank, VoiceError
+
+_LOGGER = logging.getLogger(__name__)
+
+#: Pauses put between segments, matching what the model itself leaves at a full stop or comma
+#: inside one pass (measured with bench/bench.py's duration comparison).
+SENTENCE_PAUSE = 0.25
+CLAUSE_PAUSE = 0.1
+
+#: A rough speaking rate, to estimate how much audio a queued segment will give (scheduling only).
+SECONDS_PER_CHAR = 0.065
+
+#: Inferences at once, sharing one session's intra-op threads. Two overlap well on two cores
+#: (real-time factor 0.20 -> 0.18; 4 simultaneous sessions: p95 first audio 1.03 -> 0.75 s),
+#: and the scheduler runs nothing else beside a first segment, so first audio stays fast.
+INFERENCE_WORKERS = 2
+
+#: Segments synthesized ahead of the reader: enough to hide one inference, bounded for slow readers.
+LOOKAHEAD = 2
+
+
+class SynthesisError(Exception):
+    """Synthesis failed; ``str()`` is a message a user can act on."""
+
+
+class InvalidRequestError(SynthesisError):
+    """The request itself is wrong (unknown voice, bad speed, unsupported language)."""
+
+
+@dataclass(frozen=True)
+class SpeechParams:
+    """A validated request: what to say things with."""
+
+    voice: str
+    language: str
+    speed: float
+    style: NDArray[np.float32]
+
+
+class _Pacer:
+    """Tracks when a session's listener runs out of audio, to order its queued segments."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.first_audio_at: float | None = None
+        self.planned_seconds = 0.0
+
+    def deadline_for(self, segment: Segment) -> float:
+        """When the listener will need this segment's audio (plan, not promise)."""
+        base = self.first_audio_at if self.first_audio_at is not None else time.monotonic()
+        deadline = base + self.planned_seconds
+        self.planned_seconds += len(segment.text) * SECONDS_PER_CHAR
+        return deadline
+
+    def delivered(self) -> None:
+        """Audio reached the listener: from now on the plan counts from this moment."""
+        if self.first_audio_at is None:
+            self.first_audio_at = time.monotonic()
+
+
+#: Renders one segment after a pause, interruptible through its run options (blocking).
+_Render = Callable[[Segment, float, ort.RunOptions], bytes]
+
+
+class _Feeder:
+    """One stream's producer: cuts the arriving text into segments and queues their synthesis
+    in order, at most :data:`LOOKAHEAD` ahead of the reader."""
+
+    def __init__(self, scheduler: InferenceScheduler, render: _Render) -> None:
+        self._scheduler = scheduler
+        self._render = render
+        self._segmenter = Segmenter()
+        self._previous: Segment | None = None
+        self.pacer = _Pacer()
+        #: Each segment's audio to come, in order; then None (done) or the text source's error.
+        self.pending: asyncio.Queue[asyncio.Future[bytes] | BaseException | None] = asyncio.Queue(
+            maxsize=LOOKAHEAD
+        )
+
+    async def feed(self, pieces: AsyncIterable[str]) -> None:
+        """Read ``pieces`` to the end; a failing source is queued as its error."""
+        try:
+            async for piece in pieces:
+                await self._submit(self._segmenter.push(piece))
+            await self._submit(self._segmenter.finish())
+        except Exception as error:
+            await self.pending.put(error)
+        else:
+            await self.pending.put(None)
+
+    async def _submit(self, segments: Iterable[Segment]) -> None:
+        for segment in segments:
+            pause = 0.0
+            if self._previous is not None:
+                pause = SENTENCE_PAUSE if self._previous.ends_sentence else CLAUSE_PAUSE
+            self._previous = segment
+            run_options = ort.RunOptions()
+            job = self._scheduler.run(
+                functools.partial(self._render, segment, pause, run_options),
+                first=segment.index == 0,
+                deadline=self.pacer.deadline_for(segment),
+                interrupt=functools.partial(setattr, run_options, "terminate", True),
+            )
+            await self.pending.put(asyncio.ensure_future(job))
+
+    def drop(self) -> None:
+        """The reader is gone: cancel the synthesis still queued for it."""
+        while not self.pending.empty():
+            leftover = self.pending.get_nowait()
+            if isinstance(leftover, asyncio.Future):
+                leftover.cancel()
+
+
+class Engine:
+    """Streaming synthesis shared by every door; one per process."""
+
+    sample_rate = audio.SAMPLE_RATE
+    sample_width = audio.SAMPLE_WIDTH
+    channels = audio.CHANNELS
+
+    def __init__(
+        self,
+        model: KokoroModel,
+        voices: VoiceBank,
+        settings: Settings,
+        description: str,
+        workers: int = 1,
+    ) -> None:
+        self._model = model
+        self.voices = voices
+        self.settings = settings
+        self.description = description
+        self._scheduler = InferenceScheduler(workers=workers)
+        self._sessions = 0
+        self._sessions_lock = threading.Lock()
+        self.default_params = self.speech_params()
+
+    @classmethod
+    def load(cls, settings: Settings) -> Engine:
+        """Find the files, load the model and warm it up. Blocking: call from a thread."""
+        from ..modelfiles import resolve_model_files
+
+        files = resolve_model_files(settings)
+        threads = settings.threads or os.cpu_count() or 1
+        started = time.monotonic()
+        model = KokoroModel(files.model, threads, settings.int8_rewrite)
+        voices = VoiceBank.load(files.voices)
+        engine = cls(model, voices, settings, files.description, workers=INFERENCE_WORKERS)
+        engine.warm_up()
+        _LOGGER.info(
+            "Loaded %s with %d voices in %.1f s (%d threads)",
+            files.description,
+            len(voices.names),
+            time.monotonic() - started,
+            threads,
+        )
+        return engine
+
+    def warm_up(self) -> None:
+        """One short inference, so the first real request does not pay for lazy initialization."""
+        for batch in self._model.phonemize("Hello there.", self.default_params.language):
+            self._model.infer(batch, self.default_params.style, 1.0)
+
+    def close(self) -> None:
+        """Stop the workers (queued work is dropped)."""
+        self._scheduler.close()
+
+    # -- requests -------------------------------------------------------------------------
+
+    @property
+    def languages(self) -> list[str]:
+        """Language codes the model can speak."""
+        return list(LANGUAGES)
+
+    def language_for(self, voice: str) -> str:
+        """The language a voice speaks when the request names none."""
+        if self.settings.language:
+            return normalize_language(self.settings.language)
+        first = voice.split("+", 1)[0].split(":", 1)[0].strip()
+        return language_of_voice(first) or "en-us"
+
+    def speech_params(
+        self,
+        voice: object = None,
+        language: object = None,
+        speed: object = None,
+    ) -> SpeechParams:
+        """Check a request (the request schema) against the loaded voices; None: the default.
+
+        Raises :class:`InvalidRequestError` naming the field that is wrong.
+        """
+        try:
+            request = check_request({"voice": voice, "language": language, "speed": speed})
+        except RequestError as error:
+            raise InvalidRequestError(str(error)) from None
+        voice_spec = request.voice if request.voice is not None else self.settings.voice
+        try:
+            style = self.voices.style(voice_spec)
+            voice_name = self.voices.canonical(voice_spec)
+        except VoiceError as error:
+            raise InvalidRequestError(str(error)) from None
+        language_code = request.language or self.language_for(voice_name)
+        speed_value = request.speed if request.speed is not None else self.settings.speed
+        return SpeechParams(voice_name, language_code, speed_value, style)
+
+    # -- synthesis ------------------------------------------------------------------------
+
+    @property
+    def active_sessions(self) -> int:
+        """Streams currently open."""
+        return self._sessions
+
+    def stats(self) -> dict[str, int]:
+        """Counters for /health and tests."""
+        return {
+            "sessions": self._sessions,
+            "queued_segments": self._scheduler.queued,
+            "running_segments": self._scheduler.stats.running,
+            "segments_synthesized": self._scheduler.stats.completed,
+            "segments_cancelled": self._scheduler.stats.cancelled,
+            "segments_failed": self._scheduler.stats.failed,
+        }
+
+    def render(
+        self,
+        segment: Segment,
+        params: SpeechParams,
+        pause_before: float,
+        run_options: ort.RunOptions | None = None,
+    ) -> bytes:
+        """Blocking: one segment to PCM, with the pause that joins it to the previous one."""
+        try:
+            parts = [audio.silence(pause_before)] if pause_before > 0 else []
+            for batch in self._model.phonemize(segment.text, params.language):
+                samples = self._model.infer(batch, params.style, params.speed, run_options)
+                if len(samples):
+                    parts.append(audio.fade_edges(samples))
+        except JobCancelledError:
+            raise
+        except Exception as error:
+            _LOGGER.exception("Synthesis failed for segment %r", segment.text)
+            raise SynthesisError(f"Synthesis failed: {error}") from error
+        if len(parts) == (1 if pause_before > 0 else 0):
+            return b""  # nothing speakable: no pause either
+        return audio.to_pcm16(np.concatenate(parts))
+
+    async def stream(
+        self, pieces: AsyncIterable[str], params: SpeechParams
+    ) -> AsyncGenerator[bytes, None]:
+        """Speak text as it arrives: PCM s16le chunks, one per segment, in order.
+
+        Close the iterator (``contextlib.aclosing``) when the reader goes away: queued segments
+        are dropped and nothing more runs for it. Errors from ``pieces`` propagate after the
+        audio already produced for earlier text.
+        """
+        feeder = _Feeder(
+            self._scheduler,
+            lambda segment, pause, run_options: self.render(segment, params, pause, run_options),
+        )
+        with self._sessions_lock:
+            self._sessions += 1
+        feeding = asyncio.create_task(feeder.feed(pieces))
+        try:
+            while (item := await feeder.pending.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                pcm = await item
+                if pcm:
+                    feeder.pacer.delivered()
+                    yield pcm
+        finally:
+            feeding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await feeding
+            feeder.drop()
+            with self._sessions_lock:
+                self._sessions -= 1

@@ -1,0 +1,24 @@
+"""What model lookup, embedded assembly and download share: the error type, streamed hashing."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import BinaryIO
+
+#: 1 MiB: streaming reads keep memory flat for 300 MB files.
+CHUNK_BYTES = 1 << 20
+
+
+class ModelError(Exception):
+    """A user-facing, actionable message: what is missing, where we looked, what to do."""
+
+
+def hash_stream(source: BinaryIO, digest: hashlib._Hash, sink: BinaryIO | None = None) -> int:
+    """Feed ``source`` into ``digest`` (and copy it to ``sink``); return the bytes read."""
+    size = 0
+    while chunk := source.read(CHUNK_BYTES):
+        digest.update(chunk)
+        if sink is not None:
+            sink.write(chunk)
+        size += len(chunk)
+    return size
