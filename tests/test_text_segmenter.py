@@ -291,6 +291,8 @@ def test_only_the_first_two_segments_are_cut_at_clauses_and_words() -> None:
         ("Read file.txt now. Yes.", ["Read file.txt now.", "Yes."]),
         ("He said no. and left. Yes.", ["He said no. and left.", "Yes."]),
         ("Stop. 5 people came.", ["Stop.", "5 people came."]),
+        ("It ships Dec. 5th. Yes.", ["It ships Dec. 5th.", "Yes."]),
+        ("Since Sept. 2024 it works. Yes.", ["Since Sept. 2024 it works.", "Yes."]),
         ("Bonjour ! Comment ça va ? Bien.", ["Bonjour !", "Comment ça va ?", "Bien."]),
         ("M. Dupont est là. Oui.", ["M. Dupont est là.", "Oui."]),
         (
@@ -437,6 +439,25 @@ def test_no_word_is_lost_and_no_segment_is_too_long() -> None:
             assert alnum(" ".join(s.text for s in segments)) == alnum(clean_for_speech(text))
 
 
+#: Forms the verbalizer reads as a whole: no segment boundary may fall inside them. ("221 Baker
+#: St." may be cut before "St.", which reads "Street" either way: see test_text_verbalize.py.)
+WHOLE_FORMS = [
+    "$12.50", "3:30 PM", "Dec. 5th", "7:05 a.m.", "221 Baker", "e.g.", "72 °F", "21.5 °C",
+    "1/4 tsp", "3.5 GHz", "€1,000", "Dec. 5", "00:05:00", "1 1/2 cups", "$1.5 million",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("form", WHOLE_FORMS)
+def test_forms_read_as_a_whole_are_never_cut(form: str) -> None:
+    """At every position in the short first and second segments, where word cuts happen."""
+    words = ["the", "lights", "in", "the", "kitchen", "are", "on", "and", "so", "is", "the"]
+    for before in range(len(words) + 1):
+        for opening in ("", "Okay, "):
+            text = f"{opening}{' '.join(words[:before])} {form} is what I said.".strip()
+            segments = texts(text)
+            assert any(form in segment for segment in segments), (text, segments)
+
+
 # --- piece boundaries never matter ---------------------------------------------------------
 
 SPLIT_TEXTS = [
@@ -449,6 +470,8 @@ SPLIT_TEXTS = [
     "# Title\n\n- one item\n- two items\n1. First, this.\n\nSee `code.here` and **bold. Text**."
     "\n```py\nprint('x. Y')\n```\nDone — really… Okay.",
     "こんにちは、今日はいい天気ですね。明日は「雨」です！Bonjour ! Ça va ? Très bien, merci.",
+    "It costs $12.50 at 3:30 PM on Dec. 5th, 2024. Set 72 °F, 45%, 1/4 tsp. Wake at 7:05 a.m. "
+    "Then go to 221 Baker St. in London, e.g. by bus.",
 ]
 FUZZ_PIECES = [
     "Dr.", " ", "Smith", ". ", "Hello", ",", " world", "!", "?", "...", "…", "\n", "\n\n",

@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from ..config import Settings
 from ..schema import RequestError, check_request
 from ..text import Segment, Segmenter
+from ..text.verbalize import verbalize
 from . import audio
 from .languages import LANGUAGES, language_of_voice, normalize_language
 from .model import KokoroModel
@@ -260,7 +261,8 @@ class Engine:
         """Blocking: one segment to PCM, with the pause that joins it to the previous one."""
         try:
             parts = [audio.silence(pause_before)] if pause_before > 0 else []
-            for batch in self._model.phonemize(segment.text, params.language):
+            spoken = verbalize(segment.text, params.language)
+            for batch in self._model.phonemize(spoken, params.language):
                 samples = self._model.infer(batch, params.style, params.speed, run_options)
                 if len(samples):
                     parts.append(audio.fade_edges(samples))

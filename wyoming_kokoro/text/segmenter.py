@@ -14,8 +14,9 @@ Where segments are cut:
 
 - First segment: at the first clause mark (``,`` ``;`` ``:`` followed by a space, ``、``, a dash),
   at a sentence end, or after ``first_max_words`` words (up to ``grace_words`` more while the
-  last one is a function word such as "the"), whichever comes first. A segment that cleans to
-  nothing (an emoji, a rule) is dropped and does not count.
+  last one is a function word such as "the", twice that while it is a number, which is read
+  with its unit: "3:30 PM"), whichever comes first. A segment that cleans to nothing (an
+  emoji, a rule) is dropped and does not count.
 - Second segment (the ramp), after a first one of fewer than ``second_max_words`` words
   ("Okay," "Sure." "Here is the plan:"): cut like the first, with ``second_min_words`` and
   ``second_max_words``, except that it never ends with fewer than ``second_min_words`` words,
@@ -39,10 +40,10 @@ Where segments are cut:
   ``max_chars``. Nothing is dropped and no word is cut when there is a space to cut at.
 
 Not a sentence end: titles and Latin abbreviations (``Dr.`` ``Mr.`` ``St.`` ``vs.`` ``e.g.``
-``i.e.``), initials (``J. R. R.``), dotted acronyms (``U.S.`` ``a.m.``), any stop followed by a
-lowercase word (``etc. and``), a stop not followed by a space (``3.5``, ``example.com``,
-``10:30``, ``1,000``), ``...`` unless a capital follows. Closing quotes and brackets after a stop
-stay with the sentence they close.
+``i.e.``), a month before a number (``Dec. 5th``), initials (``J. R. R.``), dotted acronyms
+(``U.S.`` ``a.m.``), any stop followed by a lowercase word (``etc. and``), a stop not followed
+by a space (``3.5``, ``example.com``, ``10:30``, ``1,000``), ``...`` unless a capital follows.
+Closing quotes and brackets after a stop stay with the sentence they close.
 
 Fenced code blocks (```` ``` ```` or ``~~~`` at the start of a line) are not read: the text
 before the fence ends a segment and the block, up to its closing fence, is dropped. An unclosed
@@ -101,7 +102,7 @@ class SegmenterConfig:
     grace_words: int = 3
     """A word cut of the first two segments is pushed back by up to this many words while the
     last word is a function word ("the", "to", "and", "my" ...), so a phrase does not end on
-    "the"."""
+    "the"; twice that while it is a number, so a number stays with its unit ("350 °F")."""
     max_chars: int = 300
     """No segment is longer: keeps a segment under the model's 510-phoneme window (English
     needs about one phoneme per character)."""
@@ -146,10 +147,14 @@ _ABBREVIATIONS = frozenset(
         "viz", "approx", "fig", "figs", "eq", "vol", "pp", "mme", "mlle", "e.g", "i.e",
     }
 )  # fmt: skip
+# "Dec. 5th": month abbreviations lean on the day that follows.
+_MONTH_ABBREVIATIONS = frozenset(
+    {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
+)
 # "No. 5": a full stop after these is not a sentence end when a number follows.
-_NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "nr", "p", "ch", "sec", "art", "op"})
+_NUMBER_ABBREVIATIONS = _MONTH_ABBREVIATIONS | {"no", "nos", "nr", "p", "ch", "sec", "art", "op"}
 # A short (first or second) segment should not end on one of these: they lean on the next word.
-_FUNCTION_WORDS = _ABBREVIATIONS | frozenset(
+_FUNCTION_WORDS = _ABBREVIATIONS | _MONTH_ABBREVIATIONS | frozenset(
     {
         "a", "an", "the", "to", "of", "in", "on", "at", "for", "with", "from", "by", "into",
         "onto", "about", "over", "under", "than", "as", "and", "or", "but", "nor", "so", "if",
@@ -393,9 +398,13 @@ class Segmenter:
         max_words = config.first_max_words if self._index == 0 else config.second_max_words
         if self._words < max_words:
             return False
+        word = self._buf[self._word_start : i].strip(_WORD_EDGES)
+        if word.lower() in _MONTH_ABBREVIATIONS or any(ch.isdigit() for ch in word):
+            # A number is read with what follows ("3:30 PM", "1 1/2 cups", "Dec. 5th"): the
+            # verbalizer needs both in one segment, so they get a grace of their own.
+            return self._words >= max_words + 2 * config.grace_words
         if self._words >= max_words + config.grace_words:
             return True
-        word = self._buf[self._word_start : i].strip(_WORD_EDGES)
         return word.lower() not in _FUNCTION_WORDS
 
     def _forced_cut(self, i: int) -> _Cut:
