@@ -286,8 +286,8 @@ class EnglishVerbalizer:
             return f"{name} {year_words}".strip()
         ordinal = self._spell.ordinal(day)
         if self._british:
-            spoken = f"the {ordinal} of {name}"  # "the" may double one written before: rare
-            return f"{spoken} {year_words}" if year_words else spoken
+            spoken = f"the {ordinal} of {name}"
+            return f"{spoken}, {year_words}" if year_words else spoken
         spoken = f"{name} {ordinal}"
         return f"{spoken}, {year_words}" if year_words else spoken
 
@@ -352,7 +352,7 @@ class EnglishVerbalizer:
             if not match.string[: match.start()].lower().endswith("the "):
                 spoken = "the " + spoken
             if year:
-                spoken += " " + self._year(int(year))
+                spoken += ", " + self._year(int(year))
         return spoken + (_kept_stop(match) if stop and year is None else "")
 
     def _month_year(self, match: re.Match[str]) -> str:
