@@ -224,6 +224,7 @@ CASES = [
     ("Go to Elm Dr. now.", "Go to Elm Drive now."),
     ("Ask Dr. Lee at 12 Elm Dr. Then wait.", "Ask Doctor Lee at twelve Elm Drive. Then wait."),
     ("Visit St. Louis.", "Visit Saint Louis."),
+    ("Go to Elm Dr., St. Louis.", "Go to Elm Drive, Saint Louis."),
     ("Go to 221 Baker St.", "Go to two hundred twenty-one Baker Street."),
     ("Mr. Jones and Mrs. Jones.", "Mister Jones and Missus Jones."),
     ("Ms. Lee is here.", "Miz Lee is here."),

@@ -7,9 +7,11 @@ are dropped by the :class:`~wyoming_kokoro.text.Segmenter`, not here.
 
 Choices:
 
-- URLs are read as their host only (``https://www.example.com/a?b=1`` -> ``example.com``):
+- URLs are reduced to their host (``https://www.example.com/a?b=1`` -> ``example.com``):
   a path or query string read aloud is noise, the site name is what a listener needs.
-- E-mail addresses are kept as written; the phonemizer reads them well enough.
+- E-mail addresses are kept as written. Hosts and addresses are then read aloud by the
+  speech-ready text stage (:mod:`wyoming_kokoro.text.verbalize`) in the segment's language, as
+  a person says them: "example dot com", "name at example dot com".
 - Emoji and pictographs are removed; letters of every script and ordinary punctuation are kept.
 - Text with no letter or digit left (``"---"``, ``"🎉!"``) becomes ``""``: nothing to say.
 """

@@ -417,8 +417,9 @@ class EnglishVerbalizer:
         before = text[: match.start()].split()
         after = _NEXT_START.match(text, match.end())
         name_follows = bool(after and after.group(1)[:1].isupper())
-        # A capitalized word before is a street's name, unless it starts the text ("Visit").
-        street_name = len(before) >= 2 and before[-1][:1].isupper()
+        # A capitalized word just before is a street's name, unless it starts the text
+        # ("Visit St. Louis") or ends a clause ("Elm Dr., St. Louis").
+        street_name = len(before) >= 2 and before[-1][:1].isupper() and before[-1][-1].isalnum()
         numbered = street_name and before[-2][:1].isdigit()
         if match.group(1) == "St":
             is_title = name_follows and not street_name
