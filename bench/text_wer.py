@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -25,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from asr import transcribe, word_error_rate
 from text_replies import REPLIES
 
+from wyoming_kokoro.aio import once
 from wyoming_kokoro.config import Settings
 from wyoming_kokoro.engine import Engine
 
@@ -45,10 +47,11 @@ def stage_off(engine: Engine) -> Iterator[None]:
 
 async def heard(engine: Engine, texts: list[str], voice: str, language: str) -> list[str]:
     """What Whisper hears for each text synthesized by the engine."""
-    params = engine.resolve(voice=voice, language=language)
+    params = engine.speech_params(voice=voice, language=language)
     out = []
     for text in texts:
-        pcm = await engine.synthesize(text, params)
+        async with contextlib.aclosing(engine.stream(once(text), params)) as stream:
+            pcm = b"".join([chunk async for chunk in stream])
         out.append(await asyncio.to_thread(transcribe, pcm))
     return out
 

@@ -11,6 +11,8 @@ from wyoming_kokoro.engine import Engine
 from wyoming_kokoro.text import Segmenter
 from wyoming_kokoro.text.verbalize import verbalize
 
+from .helpers import synthesize_text
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 #: en-us: written -> spoken.
@@ -382,8 +384,8 @@ async def test_engine_speaks_verbalized_text(engine: Engine) -> None:
     """Through the real model and Whisper: a price and a date are heard as words."""
     from asr import transcribe
 
-    params = engine.resolve(voice="jf_alpha", language="en-us")
-    pcm = await engine.synthesize("Your total is $12.50, and it arrives on Dec. 5th.", params)
+    params = engine.speech_params(voice="jf_alpha", language="en-us")
+    pcm = await synthesize_text(engine, "Your total is $12.50, and it arrives on Dec. 5th.", params)
     heard = transcribe(pcm).lower()
     assert any(form in heard for form in ("$12.50", "twelve dollars", "12 dollars")), heard
     assert "december" in heard, heard
