@@ -327,6 +327,14 @@ async def test_health_and_voices_routes(server: LiveServer) -> None:
     status, voices = await asyncio.to_thread(get_json, server, "/voices")
     assert status == 200
     assert voices["voices"] == ["jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo"]
+    # The same readable names Wyoming's info gives, so Home Assistant shows them either way.
+    assert voices["voice_names"] == {
+        "jf_alpha": "Alpha (Japanese, female)",
+        "jf_gongitsune": "Gongitsune (Japanese, female)",
+        "jf_nezumi": "Nezumi (Japanese, female)",
+        "jf_tebukuro": "Tebukuro (Japanese, female)",
+        "jm_kumo": "Kumo (Japanese, male)",
+    }
     assert "en-us" in voices["languages"]
     assert voices["default_voice"] == "jf_alpha"
     assert voices["default_language"] == "en-us"

@@ -27,6 +27,7 @@ from ..engine import Engine, InvalidRequestError, SynthesisError
 from .buffered import BUFFERED_PATH, serve_buffered
 from .live import LIVE_PATH, live_session
 from .protocol import CLOSE_POLICY, CLOSE_SERVER_ERROR, BusyError, ClientError, send_error
+from .wyoming.info import describe_voice
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -99,13 +100,15 @@ class LiveServer:
         }
 
     def voices(self) -> dict[str, Any]:
-        """What ``GET /voices`` answers: voices, languages, defaults."""
+        """What ``GET /voices`` answers: voices and their readable names, languages, defaults."""
         default = self.engine.default_params
+        names = self.engine.voices.names
         return {
             "version": __version__,
             "model": self.engine.description,
             "sample_rate": self.engine.sample_rate,
-            "voices": self.engine.voices.names,
+            "voices": names,
+            "voice_names": {name: describe_voice(name) for name in names},
             "languages": self.engine.languages,
             "default_voice": default.voice,
             "default_language": default.language,
