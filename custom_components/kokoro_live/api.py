@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Self
 
 import aiohttp
@@ -63,6 +64,9 @@ class ServerInfo:
     default_voice: str
     default_language: str
     default_speed: float
+    #: Readable names by voice id (``jf_alpha`` -> ``Alpha (Japanese, female)``); servers
+    #: older than the ``voice_names`` field give none, and the id stands in.
+    voice_names: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: object) -> ServerInfo:
@@ -81,9 +85,31 @@ class ServerInfo:
                 default_voice=str(data.get("default_voice") or voices[0]),
                 default_language=str(data.get("default_language") or languages[0]),
                 default_speed=float(data.get("default_speed", 1.0)),
+                voice_names=_voice_names(data.get("voice_names"), voices),
             )
         except (KeyError, IndexError, TypeError, ValueError) as err:
             raise KokoroProtocolError(f"The /voices answer is incomplete: {err!r}") from err
+
+
+def _voice_names(names: object, voices: tuple[str, ...]) -> dict[str, str]:
+    """The readable names of the listed voices; a missing or malformed field gives none."""
+    if not isinstance(names, Mapping):
+        return {}
+    return {voice: name for voice in voices if isinstance(name := names.get(voice), str) and name}
+
+
+def _reason(err: BaseException) -> str:
+    """Why a connection failed, in a few words and without the address: callers name it once."""
+    if isinstance(err, TimeoutError):
+        return "timed out"
+    if isinstance(err, OSError) and err.errno is not None:
+        # A positive errno has a standard text ("Connection refused"); resolver errors
+        # (negative) carry their own ("Name or service not known").
+        if err.errno > 0:
+            return os.strerror(err.errno)
+        if err.strerror:
+            return err.strerror
+    return str(err) or type(err).__name__
 
 
 def _host_in_url(host: str) -> str:
@@ -121,16 +147,14 @@ async def _send(websocket: ClientConnection, text: str) -> None:
     try:
         await websocket.send(text)
     except ConnectionClosed as err:
-        raise KokoroConnectionError("The connection to the Kokoro Live server was closed") from err
+        raise KokoroConnectionError("Connection closed") from err
 
 
 async def _receive(websocket: ClientConnection) -> str | bytes:
     try:
         return await websocket.recv()
     except ConnectionClosed as err:
-        raise KokoroConnectionError(
-            "The connection to the Kokoro Live server was closed before the speech ended"
-        ) from err
+        raise KokoroConnectionError("Connection closed before the speech ended") from err
 
 
 class LiveSession:
@@ -196,20 +220,25 @@ class KokoroLiveClient:
         self.http_url = f"http://{authority}"
         self.live_url = f"ws://{authority}{LIVE_PATH}"
 
+    @property
+    def address(self) -> str:
+        """``host:port``, the one place messages name the server (errors leave it out)."""
+        return f"{_host_in_url(self.host)}:{self.port}"
+
     async def async_get_info(self) -> ServerInfo:
-        """Read ``GET /voices``: version, model, voices, languages and defaults."""
+        """Read ``GET /voices``: version, model, voices and their names, languages, defaults."""
         url = f"{self.http_url}{VOICES_PATH}"
         try:
             async with self._session.get(
                 url, timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT)
             ) as response:
                 if response.status != 200:
-                    raise KokoroProtocolError(f"{url} answered HTTP {response.status}")
+                    raise KokoroProtocolError(f"{VOICES_PATH} answered HTTP {response.status}")
                 data = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError) as err:
-            raise KokoroConnectionError(f"Cannot reach {url}: {err or type(err).__name__}") from err
+            raise KokoroConnectionError(_reason(err)) from err
         except ValueError as err:
-            raise KokoroProtocolError(f"{url} did not answer JSON") from err
+            raise KokoroProtocolError(f"{VOICES_PATH} did not answer JSON") from err
         return ServerInfo.from_json(data)
 
     async def async_open_session(
@@ -232,13 +261,9 @@ class KokoroLiveClient:
         except (InvalidURI, ValueError) as err:
             raise KokoroConnectionError(f"Invalid server address {self.live_url}") from err
         except InvalidHandshake as err:
-            raise KokoroProtocolError(
-                f"{self.live_url} is not a Kokoro Live server ({err})"
-            ) from err
+            raise KokoroProtocolError(f"{LIVE_PATH} is not a Kokoro Live endpoint ({err})") from err
         except (OSError, TimeoutError) as err:
-            raise KokoroConnectionError(
-                f"Cannot connect to {self.live_url}: {err or type(err).__name__}"
-            ) from err
+            raise KokoroConnectionError(_reason(err)) from err
         try:
             return await self._handshake(websocket, init)
         except BaseException:
@@ -254,14 +279,14 @@ class KokoroLiveClient:
             async with asyncio.timeout(OPEN_TIMEOUT):
                 frame = await _receive(websocket)
         except TimeoutError as err:
-            raise KokoroProtocolError(f"{self.live_url} did not say ready") from err
+            raise KokoroProtocolError("The server did not say ready") from err
         if isinstance(frame, bytes):
-            raise KokoroProtocolError(f"{self.live_url} sent audio before ready")
+            raise KokoroProtocolError("The server sent audio before ready")
         message = _parse_message(frame)
         if message.get("type") == "error":
             raise KokoroServerError(str(message.get("message", "Unknown server error")))
         if message.get("type") != "ready":
-            raise KokoroProtocolError(f"{self.live_url} sent {message.get('type')!r}, not ready")
+            raise KokoroProtocolError(f"The server sent {message.get('type')!r}, not ready")
         if message.get("format", PCM_FORMAT) != PCM_FORMAT:
             raise KokoroProtocolError(f"Unsupported audio format {message.get('format')!r}")
         return LiveSession(websocket, message)

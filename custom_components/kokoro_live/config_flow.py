@@ -2,7 +2,8 @@
 
 An entry is only created once a live session has really opened (``ready``
 received), so a wrong port or a different server is caught at once. The options
-flow offers the server's own voices and languages as defaults.
+flow offers the server's own voices (by name) and languages as defaults; a typed-in blend
+of its voices is accepted too.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -47,6 +49,7 @@ from .const import (
     MIN_SPEED,
 )
 from .languages import language_map, to_ha_language
+from .voices import canonical_voice, is_known_voice, voice_choices
 
 try:
     import probatio as vol
@@ -213,9 +216,11 @@ class KokoroLiveOptionsFlow(OptionsFlow):
     """Default voice, language and speed, chosen from what the server offers."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show the server's voices and languages; unset fields take the server's defaults."""
-        if user_input is not None:
-            return self.async_create_entry(data=user_input)
+        """Show the server's voices by name and its languages; unset fields take its defaults.
+
+        A voice may also be typed in as a blend of the server's voices (``a:0.6+b:0.4``);
+        anything else is refused on the form rather than failing every later sentence.
+        """
         data = self.config_entry.data
         client = KokoroLiveClient(
             data[CONF_HOST], data[CONF_PORT], async_get_clientsession(self.hass)
@@ -224,11 +229,27 @@ class KokoroLiveOptionsFlow(OptionsFlow):
             info = await client.async_get_info()
         except KokoroError:
             return self.async_abort(reason="cannot_connect")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            voice = user_input.get(CONF_VOICE)
+            if voice is not None and not is_known_voice(str(voice), info.voices):
+                errors[CONF_VOICE] = "invalid_voice"
+            else:
+                if voice is not None:
+                    user_input[CONF_VOICE] = canonical_voice(str(voice))
+                return self.async_create_entry(data=user_input)
+        voices = voice_choices(info, self.config_entry.options.get(CONF_VOICE))
         schema = vol.Schema(
             {
                 vol.Optional(CONF_VOICE): SelectSelector(
                     SelectSelectorConfig(
-                        options=list(info.voices), mode=SelectSelectorMode.DROPDOWN
+                        options=[
+                            SelectOptionDict(value=voice, label=name)
+                            for voice, name in voices.items()
+                        ],
+                        mode=SelectSelectorMode.DROPDOWN,
+                        custom_value=True,
+                        sort=False,
                     )
                 ),
                 vol.Optional(CONF_LANGUAGE): LanguageSelector(
@@ -246,7 +267,16 @@ class KokoroLiveOptionsFlow(OptionsFlow):
             CONF_LANGUAGE: to_ha_language(info.default_language),
             CONF_SPEED: info.default_speed,
             **self.config_entry.options,
+            **(user_input or {}),
         }
         return self.async_show_form(
-            step_id="init", data_schema=self.add_suggested_values_to_schema(schema, suggested)
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(schema, suggested),
+            errors=errors,
+            description_placeholders={"example": _blend_example(info.voices)},
         )
+
+
+def _blend_example(voices: tuple[str, ...]) -> str:
+    """A blend of the server's first and last voices, to show the syntax with real ids."""
+    return f"{voices[0]}:0.6+{voices[-1]}:0.4" if len(voices) > 1 else f"{voices[0]}:1"

@@ -9,8 +9,8 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .api import KokoroError, KokoroLiveClient, ServerInfo
-from .const import DOMAIN, UPDATE_INTERVAL
+from .api import KokoroConnectionError, KokoroError, KokoroLiveClient, ServerInfo
+from .const import DEFAULT_NAME, DOMAIN, UPDATE_INTERVAL
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -30,8 +30,10 @@ type KokoroLiveConfigEntry = ConfigEntry[KokoroLiveData]
 class KokoroLiveCoordinator(DataUpdateCoordinator[ServerInfo]):
     """Polls ``/voices``: the server's voices, languages and version, and whether it is up.
 
-    A failed poll makes the entity unavailable (logged once); the next good one
-    brings it back (logged once too).
+    A failed poll makes the entity unavailable; the next good one brings it back. Home
+    Assistant's coordinator logs each change once ("Error fetching <name> data: <message>",
+    "Fetching <name> data recovered"), so the name carries the address and the message
+    does not: one short line per outage, one per recovery.
     """
 
     config_entry: KokoroLiveConfigEntry
@@ -47,7 +49,7 @@ class KokoroLiveCoordinator(DataUpdateCoordinator[ServerInfo]):
             hass,
             _LOGGER,
             config_entry=config_entry,
-            name=f"Kokoro Live {client.host}:{client.port}",
+            name=f"{DEFAULT_NAME} ({client.address})",
             update_interval=UPDATE_INTERVAL,
             always_update=False,
         )
@@ -57,11 +59,15 @@ class KokoroLiveCoordinator(DataUpdateCoordinator[ServerInfo]):
         try:
             return await self.client.async_get_info()
         except KokoroError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="update_failed",
-                translation_placeholders={
-                    "address": f"{self.client.host}:{self.client.port}",
-                    "error": str(err),
-                },
-            ) from err
+            raise update_failed(err) from err
+
+
+def update_failed(err: KokoroError) -> UpdateFailed:
+    """The coordinator's error for a failed poll or session, without the address (see above)."""
+    return UpdateFailed(
+        translation_domain=DOMAIN,
+        translation_key=(
+            "server_unreachable" if isinstance(err, KokoroConnectionError) else "update_failed"
+        ),
+        translation_placeholders={"error": str(err)},
+    )

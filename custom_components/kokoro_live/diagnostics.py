@@ -27,6 +27,7 @@ async def async_get_config_entry_diagnostics(
             "sample_rate": info.sample_rate,
             "voices_count": len(info.voices),
             "voices": list(info.voices),
+            "voice_names": dict(info.voice_names),
             "languages": list(info.languages),
             "default_voice": info.default_voice,
             "default_language": info.default_language,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
@@ -27,11 +26,16 @@ from .api import (
     LiveSession,
 )
 from .const import ATTR_SPEED, CONF_LANGUAGE, CONF_SPEED, CONF_VOICE, DEFAULT_NAME, DOMAIN
-from .coordinator import KokoroLiveConfigEntry, KokoroLiveCoordinator, KokoroLiveData
+from .coordinator import (
+    KokoroLiveConfigEntry,
+    KokoroLiveCoordinator,
+    KokoroLiveData,
+    update_failed,
+)
 from .languages import language_map, to_ha_language
+from .session_log import SessionLog
+from .voices import voice_choices
 from .wav import wav_file, wav_header
-
-_LOGGER = logging.getLogger(__name__)
 
 # Speech sessions are independent; the server shares its CPU between them.
 PARALLEL_UPDATES = 0
@@ -75,13 +79,19 @@ class _TextFeeder:
 
 
 class KokoroLiveTTSEntity(CoordinatorEntity[KokoroLiveCoordinator], TextToSpeechEntity):
-    """Speaks through one Kokoro Live server, streaming both ways."""
+    """Speaks through one Kokoro Live server, streaming both ways.
+
+    Named by its function (the translation key: "Text-to-speech") on a device named after
+    the server, as Home Assistant's own TTS integrations with devices do. The main-feature
+    pattern (``_attr_name = None``) is not open to TTS entities: Home Assistant's tts
+    component refuses to speak through an entity without a name of its own.
+    """
 
     _attr_has_entity_name = True
     _attr_translation_key = "speech"
 
     def __init__(self, entry: KokoroLiveConfigEntry) -> None:
-        """Describe the entity and its server as a service device."""
+        """Describe the entity and its server as a service device, as the server describes it."""
         super().__init__(entry.runtime_data.coordinator)
         self._data: KokoroLiveData = entry.runtime_data
         self._attr_unique_id = entry.entry_id
@@ -89,7 +99,7 @@ class KokoroLiveTTSEntity(CoordinatorEntity[KokoroLiveCoordinator], TextToSpeech
         info = self.coordinator.data
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, entry.entry_id)},
-            name=entry.title,
+            name=DEFAULT_NAME,
             manufacturer=DEFAULT_NAME,
             model=info.model,
             sw_version=info.version,
@@ -129,10 +139,16 @@ class KokoroLiveTTSEntity(CoordinatorEntity[KokoroLiveCoordinator], TextToSpeech
 
     @callback
     def async_get_supported_voices(self, language: str) -> list[Voice] | None:
-        """All voices for every supported language: the model is language-neutral."""
+        """All voices, by name, for every supported language: the model is language-neutral.
+
+        A blend chosen in the options (or the server's default blend) is listed too, by a
+        name made from its parts.
+        """
         if language not in self._languages:
             return None
-        return [Voice(voice, voice) for voice in self.coordinator.data.voices]
+        saved = self.coordinator.config_entry.options.get(CONF_VOICE)
+        choices = voice_choices(self.coordinator.data, saved)
+        return [Voice(voice, name) for voice, name in choices.items()]
 
     async def async_stream_tts_audio(self, request: TTSAudioRequest) -> TTSAudioResponse:
         """Feed text pieces in as they arrive while WAV audio flows out.
@@ -141,26 +157,35 @@ class KokoroLiveTTSEntity(CoordinatorEntity[KokoroLiveCoordinator], TextToSpeech
         server produces it. A reader that stops early closes the session, which
         makes the server cancel the rest.
         """
-        session = await self._async_open_session(request.language, request.options)
+        session, log = await self._async_open_session(
+            request.language, request.options, streaming=True
+        )
         feeder = _TextFeeder(session, request.message_gen)
         task = self.coordinator.config_entry.async_create_background_task(
             self.hass, feeder.run(), f"{DOMAIN} text feeder"
         )
 
         async def data_gen() -> AsyncGenerator[bytes]:
+            # Until the audio ends or fails, an exit means the reader stopped early.
+            outcome = "stopped by its reader"
             try:
                 yield wav_header(session.sample_rate, session.channels)
                 async for pcm in session.audio():
+                    log.audio(pcm)
                     yield pcm
+                outcome = "completed"
             except KokoroError as err:
                 if feeder.failure is not None:
+                    outcome = f"text source failed: {feeder.failure}"
                     raise HomeAssistantError(
                         translation_domain=DOMAIN,
                         translation_key="text_failed",
                         translation_placeholders={"error": str(feeder.failure)},
                     ) from feeder.failure
+                outcome = f"failed: {err}"
                 raise self._speech_error(err) from err
             finally:
+                log.ended(outcome)
                 task.cancel()
                 await session.close()
 
@@ -170,18 +195,28 @@ class KokoroLiveTTSEntity(CoordinatorEntity[KokoroLiveCoordinator], TextToSpeech
         self, message: str, language: str, options: dict[str, Any]
     ) -> TtsAudioType:
         """Speak a complete message and return it as one WAV file."""
-        session = await self._async_open_session(language, options)
+        session, log = await self._async_open_session(language, options, streaming=False)
+        chunks: list[bytes] = []
+        outcome = "cancelled"
         try:
             async with session:
                 await session.send_text(message)
                 await session.end_input()
-                pcm = b"".join([chunk async for chunk in session.audio()])
+                async for chunk in session.audio():
+                    log.audio(chunk)
+                    chunks.append(chunk)
+            outcome = "completed"
         except KokoroError as err:
+            outcome = f"failed: {err}"
             raise self._speech_error(err) from err
-        return "wav", wav_file(pcm, session.sample_rate, session.channels)
+        finally:
+            log.ended(outcome)
+        return "wav", wav_file(b"".join(chunks), session.sample_rate, session.channels)
 
-    async def _async_open_session(self, language: str, options: Mapping[str, Any]) -> LiveSession:
-        """Open a live session with the request's voice, language and speed."""
+    async def _async_open_session(
+        self, language: str, options: Mapping[str, Any], *, streaming: bool
+    ) -> tuple[LiveSession, SessionLog]:
+        """Open a live session with the request's voice, language and speed (logged at debug)."""
         speed = options.get(ATTR_SPEED)
         if speed is not None:
             try:
@@ -192,20 +227,23 @@ class KokoroLiveTTSEntity(CoordinatorEntity[KokoroLiveCoordinator], TextToSpeech
                     translation_key="invalid_speed",
                     translation_placeholders={"speed": str(speed)},
                 ) from err
-        voice = options.get(ATTR_VOICE)
+        voice = str(options[ATTR_VOICE]) if options.get(ATTR_VOICE) else None
+        server_language = self._languages.get(language, language)
+        client = self._data.client
+        log = SessionLog(client.address, voice, server_language, streaming=streaming)
         try:
-            session = await self._data.client.async_open_session(
-                voice=str(voice) if voice else None,
-                language=self._languages.get(language, language),
-                speed=speed,
+            session = await client.async_open_session(
+                voice=voice, language=server_language, speed=speed
             )
         except KokoroError as err:
+            log.failed_to_open(err)
             raise self._speech_error(err) from err
+        log.opened(session)
         if not self.coordinator.last_update_success:
             # The server is back before the next poll: let the coordinator see
             # it, which makes the entity available again.
             await self.coordinator.async_request_refresh()
-        return session
+        return session, log
 
     def _speech_error(self, err: KokoroError) -> HomeAssistantError:
         """The error to raise for a failed session; a lost server makes the entity unavailable."""
@@ -218,13 +256,12 @@ class KokoroLiveTTSEntity(CoordinatorEntity[KokoroLiveCoordinator], TextToSpeech
             )
         if isinstance(err, KokoroConnectionError):
             # Logged once by the coordinator; the next good poll or session clears it.
-            self.coordinator.async_set_update_error(err)
+            self.coordinator.async_set_update_error(update_failed(err))
             key = "cannot_connect"
         else:
             key = "protocol_error"
-        client = self._data.client
         return HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key=key,
-            translation_placeholders={"address": f"{client.host}:{client.port}", "error": str(err)},
+            translation_placeholders={"address": self._data.client.address, "error": str(err)},
         )

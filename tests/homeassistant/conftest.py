@@ -3,6 +3,16 @@
 These tests run real Home Assistant (via pytest-homeassistant-custom-component) against a real
 Kokoro Live server. Fixtures:
 
+``entry``, ``entity_id``, ``entity``
+    A loaded entry for ``kokoro_server`` (titled as the user flow titles it, address
+    included), its TTS entity's id and the entity object; ``async_load_entry`` loads one for
+    any port (the ``scripted`` server's, say).
+
+``scripted``
+    A stand-in server on a free 127.0.0.1 port that answers ``/voices`` with ``voices``
+    (status, body) and live sessions with ``frames`` (recording what it ``received``): for
+    clients facing a server that breaks the protocol, or one older than a field.
+
 ``hass``
     The plugin's test instance, with a temporary config dir (see ``hass_config_dir``), and
     custom integrations enabled (autouse ``auto_enable_custom_integrations``), so
@@ -31,11 +41,22 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from homeassistant.components.tts.helper import get_engine_instance
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
+    MockConfigEntry,
+)
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -46,6 +67,9 @@ STOP_TIMEOUT = 15.0
 # Home Assistant imports custom integrations as the ``custom_components`` package.
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
+
+from custom_components.kokoro_live.const import DOMAIN  # noqa: E402
+from custom_components.kokoro_live.tts import KokoroLiveTTSEntity  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -83,6 +107,12 @@ def _free_port() -> int:
         probe.bind((HOST, 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 where nothing listens."""
+    with _real_sockets():
+        return _free_port()
 
 
 def _healthy(live_port: int) -> bool:
@@ -218,3 +248,76 @@ def kokoro_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KokoroSe
         yield server
     finally:
         server.stop()
+
+
+@dataclass
+class Scripted:
+    """A server that answers ``/voices`` and live sessions from a script."""
+
+    port: int
+    frames: list[str | bytes] = field(default_factory=list)
+    voices: tuple[int, bytes] = (200, b"{}")
+    received: list[str | bytes] = field(default_factory=list)
+
+
+@pytest.fixture
+async def scripted() -> AsyncIterator[Scripted]:
+    """Start the scripted server on a free port."""
+    script = Scripted(port=0)
+
+    async def session(connection: ServerConnection) -> None:
+        script.received.append(await connection.recv())
+        for frame in script.frames:
+            await connection.send(frame)
+        async for message in connection:
+            script.received.append(message)
+
+    def http(connection: ServerConnection, request: Request) -> Response | None:
+        if request.path != "/voices":
+            return None
+        status, body = script.voices
+        headers = Headers([("Content-Length", str(len(body))), ("Connection", "close")])
+        return Response(status, "Scripted", headers, body)
+
+    async with serve(session, HOST, 0, process_request=http) as server:
+        script.port = next(iter(server.sockets)).getsockname()[1]
+        yield script
+
+
+async def async_load_entry(hass: HomeAssistant, port: int) -> MockConfigEntry:
+    """Add and set up an entry for 127.0.0.1:``port``, as the user flow would create it."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"Kokoro Live ({HOST}:{port})",
+        unique_id=f"{HOST}:{port}",
+        data={CONF_HOST: HOST, CONF_PORT: port},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+@pytest.fixture
+async def entry(hass: HomeAssistant, kokoro_server: KokoroServer) -> AsyncIterator[MockConfigEntry]:
+    """A loaded entry for the real server."""
+    entry = await async_load_entry(hass, kokoro_server.live_port)
+    yield entry
+    if entry.state is ConfigEntryState.LOADED:
+        assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.fixture
+def entity_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
+    """The entry's TTS entity."""
+    entity_id = er.async_get(hass).async_get_entity_id("tts", DOMAIN, entry.entry_id)
+    assert entity_id is not None
+    return entity_id
+
+
+@pytest.fixture
+def entity(hass: HomeAssistant, entity_id: str) -> KokoroLiveTTSEntity:
+    """The entity object, for the calls Home Assistant makes on it."""
+    engine = get_engine_instance(hass, entity_id)
+    assert isinstance(engine, KokoroLiveTTSEntity)
+    return engine

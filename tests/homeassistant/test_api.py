@@ -1,22 +1,19 @@
 """The integration's client against servers that break the protocol.
 
 The real server never misbehaves on purpose, so these tests run a small scripted
-WebSocket server on 127.0.0.1 that sends exactly the frames a test asks for: the
-client must turn every deviation into a clear ``KokoroError``, never a hang or a
-stray exception.
+WebSocket server on 127.0.0.1 (``scripted`` in conftest) that sends exactly the frames
+a test asks for: the client must turn every deviation into a clear ``KokoroError``,
+never a hang or a stray exception.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
 import aiohttp
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
-from websockets.datastructures import Headers
-from websockets.http11 import Request, Response
 
 from custom_components.kokoro_live.api import (
     KokoroConnectionError,
@@ -24,46 +21,21 @@ from custom_components.kokoro_live.api import (
     KokoroProtocolError,
     KokoroServerError,
 )
+from custom_components.kokoro_live.voices import voice_choices, voice_name
 
-from .conftest import HOST
+from .conftest import HOST, Scripted, closed_port
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 READY = json.dumps({"type": "ready", "sample_rate": 24000, "format": "pcm_s16le"})
-
-
-@dataclass
-class Scripted:
-    """A server that answers ``/voices`` and live sessions from a script."""
-
-    port: int
-    frames: list[str | bytes] = field(default_factory=list)
-    voices: tuple[int, bytes] = (200, b"{}")
-    received: list[str | bytes] = field(default_factory=list)
-
-
-@pytest.fixture
-async def scripted() -> AsyncIterator[Scripted]:
-    """Start the scripted server on a free port."""
-    script = Scripted(port=0)
-
-    async def session(connection: ServerConnection) -> None:
-        script.received.append(await connection.recv())
-        for frame in script.frames:
-            await connection.send(frame)
-        async for message in connection:
-            script.received.append(message)
-
-    def http(connection: ServerConnection, request: Request) -> Response | None:
-        if request.path != "/voices":
-            return None
-        status, body = script.voices
-        headers = Headers([("Content-Length", str(len(body))), ("Connection", "close")])
-        return Response(status, "Scripted", headers, body)
-
-    async with serve(session, HOST, 0, process_request=http) as server:
-        script.port = next(iter(server.sockets)).getsockname()[1]
-        yield script
+#: A ``/voices`` answer from a server older than the ``voice_names`` field.
+OLD_VOICES: dict[str, object] = {
+    "version": "0.0.9",
+    "sample_rate": 24000,
+    "voices": ["jf_alpha", "jm_kumo"],
+    "languages": ["en-us", "ja"],
+}
+NAMES = {"jf_alpha": "Alpha (Japanese, female)", "jm_kumo": "Kumo (Japanese, male)"}
 
 
 @pytest.fixture
@@ -184,3 +156,58 @@ async def test_invalid_address() -> None:
     async with aiohttp.ClientSession() as http:
         with pytest.raises(KokoroConnectionError, match="Invalid server address"):
             await KokoroLiveClient("[bad", 8880, http).async_open_session()
+
+
+@pytest.mark.parametrize("names", [None, ["Alpha"], "Alpha", {"jf_alpha": 7, "jm_kumo": ""}])
+async def test_voices_without_names_fall_back_to_ids(
+    scripted: Scripted, client: KokoroLiveClient, names: object
+) -> None:
+    """An older server (no ``voice_names``) or a malformed field: the ids stand in as names."""
+    answer = dict(OLD_VOICES) if names is None else {**OLD_VOICES, "voice_names": names}
+    scripted.voices = (200, json.dumps(answer).encode())
+    info = await client.async_get_info()
+    assert info.voice_names == {}
+    assert voice_choices(info) == {"jf_alpha": "jf_alpha", "jm_kumo": "jm_kumo"}
+
+
+async def test_voice_names_of_listed_voices(scripted: Scripted, client: KokoroLiveClient) -> None:
+    """Names are kept for the listed voices only; a voice without one shows its id."""
+    names = {"jf_alpha": NAMES["jf_alpha"], "zz_unlisted": "Unlisted"}
+    scripted.voices = (200, json.dumps({**OLD_VOICES, "voice_names": names}).encode())
+    info = await client.async_get_info()
+    assert info.voice_names == {"jf_alpha": "Alpha (Japanese, female)"}
+    assert voice_choices(info, "jf_alpha:3+jm_kumo:1") == {
+        "jf_alpha": "Alpha (Japanese, female)",
+        "jm_kumo": "jm_kumo",
+        "jf_alpha:3+jm_kumo:1": "Alpha 75% + jm_kumo 25%",
+    }
+
+
+@pytest.mark.parametrize(
+    ("spec", "name"),
+    [
+        ("jf_alpha", "Alpha (Japanese, female)"),
+        ("jf_alpha:0.6+jm_kumo:0.4", "Alpha 60% + Kumo 40%"),
+        ("jf_alpha + jm_kumo", "Alpha 50% + Kumo 50%"),
+        ("jm_kumo:2", "Kumo (Japanese, male)"),
+        ("jf_alpha:0.6+af_new:0.4", "Alpha 60% + af_new 40%"),
+        ("jf_alpha:fast", "jf_alpha:fast"),
+        ("jf_alpha:0+jm_kumo:0", "jf_alpha:0+jm_kumo:0"),
+    ],
+)
+def test_blend_names_come_from_their_parts(spec: str, name: str) -> None:
+    """A blend is named after its parts' short names and shares; anything odd stays as typed."""
+    assert voice_name(spec, NAMES) == name
+
+
+async def test_connection_errors_leave_the_address_out() -> None:
+    """The reason alone: whoever reports the error names the server once."""
+    port = closed_port()
+    async with aiohttp.ClientSession() as http:
+        client = KokoroLiveClient(HOST, port, http)
+        with pytest.raises(KokoroConnectionError) as poll:
+            await client.async_get_info()
+        with pytest.raises(KokoroConnectionError) as session:
+            await client.async_open_session()
+    assert str(poll.value) == str(session.value) == "Connection refused"
+    assert client.address == f"{HOST}:{port}"

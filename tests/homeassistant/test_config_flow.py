@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -26,19 +25,18 @@ from custom_components.kokoro_live.api import KokoroLiveClient, KokoroServerErro
 from custom_components.kokoro_live.config_flow import is_valid_host
 from custom_components.kokoro_live.const import CONF_LANGUAGE, CONF_SPEED, CONF_VOICE, DOMAIN
 
-from .conftest import HOST, KokoroServer
+from .conftest import HOST, KokoroServer, closed_port
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
-VOICES = ["jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo"]
-
-
-def closed_port() -> int:
-    """A port on 127.0.0.1 where nothing listens."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-    return port
+#: The embedded voices as the options form offers them: the server's readable names as labels.
+VOICE_OPTIONS = [
+    {"value": "jf_alpha", "label": "Alpha (Japanese, female)"},
+    {"value": "jf_gongitsune", "label": "Gongitsune (Japanese, female)"},
+    {"value": "jf_nezumi", "label": "Nezumi (Japanese, female)"},
+    {"value": "jf_tebukuro", "label": "Tebukuro (Japanese, female)"},
+    {"value": "jm_kumo", "label": "Kumo (Japanese, male)"},
+]
 
 
 def suggested_values(result: ConfigFlowResult) -> dict[str, Any]:
@@ -303,7 +301,7 @@ async def test_reconfigure_to_configured_address(
 async def test_options_offer_server_voices(
     hass: HomeAssistant, kokoro_server: KokoroServer
 ) -> None:
-    """Voices and languages come from the server's /voices; the choice is stored as options."""
+    """Voices (by name) and languages come from the server's /voices; the choice is stored."""
     entry = mock_entry(HOST, kokoro_server.live_port)
     entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(entry.entry_id)
@@ -311,7 +309,8 @@ async def test_options_offer_server_voices(
     assert result["step_id"] == "init"
     assert result["data_schema"] is not None
     fields = {str(key): value for key, value in result["data_schema"].schema.items()}
-    assert fields[CONF_VOICE].config["options"] == VOICES
+    assert fields[CONF_VOICE].config["options"] == VOICE_OPTIONS
+    assert fields[CONF_VOICE].config["custom_value"] is True  # room for a typed-in blend
     assert fields[CONF_LANGUAGE].config["languages"] == [
         "en-US", "en-GB", "es", "fr-FR", "hi", "it", "ja", "pt-BR", "zh-CN"
     ]  # fmt: skip
@@ -320,6 +319,7 @@ async def test_options_offer_server_voices(
         CONF_LANGUAGE: "en-US",
         CONF_SPEED: 1.0,
     }
+    assert result["description_placeholders"] == {"example": "jf_alpha:0.6+jm_kumo:0.4"}
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_VOICE: "jm_kumo", CONF_LANGUAGE: "en-GB", CONF_SPEED: 1.25}
@@ -334,6 +334,40 @@ async def test_options_offer_server_voices(
         CONF_LANGUAGE: "en-GB",
         CONF_SPEED: 1.25,
     }
+
+
+async def test_options_blend_is_checked_and_named(
+    hass: HomeAssistant, kokoro_server: KokoroServer
+) -> None:
+    """A typed-in blend is saved without spaces, then offered by its parts' names; a wrong one
+    is refused on the form."""
+    entry = mock_entry(HOST, kokoro_server.live_port)
+    entry.add_to_hass(hass)
+    for wrong in ("nobody", "jf_alpha:0.6+nobody:0.4", "jf_alpha:0+jm_kumo:0", "jf_alpha:fast"):
+        result = await hass.config_entries.options.async_init(entry.entry_id)
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_VOICE: wrong}
+        )
+        assert result["type"] is FlowResultType.FORM, wrong
+        assert result["errors"] == {CONF_VOICE: "invalid_voice"}, wrong
+        assert suggested_values(result)[CONF_VOICE] == wrong  # kept for correcting
+    assert entry.options == {}
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_VOICE: "jf_alpha: 0.6 + jm_kumo: 0.4"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {CONF_VOICE: "jf_alpha:0.6+jm_kumo:0.4"}
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["data_schema"] is not None
+    fields = {str(key): value for key, value in result["data_schema"].schema.items()}
+    assert fields[CONF_VOICE].config["options"] == [
+        *VOICE_OPTIONS,
+        {"value": "jf_alpha:0.6+jm_kumo:0.4", "label": "Alpha 60% + Kumo 40%"},
+    ]
+    assert suggested_values(result)[CONF_VOICE] == "jf_alpha:0.6+jm_kumo:0.4"
 
 
 async def test_options_server_unreachable(hass: HomeAssistant) -> None:

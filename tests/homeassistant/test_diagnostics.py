@@ -52,6 +52,7 @@ async def test_diagnostics(
     assert server["version"] == "0.1.0"
     assert server["model"] == "Kokoro-82M int8 (embedded)"
     assert server["voices_count"] == 5
+    assert server["voice_names"]["jm_kumo"] == "Kumo (Japanese, male)"
     assert server["sample_rate"] == 24000
     assert diagnostics["available"] is True
     assert diagnostics["last_update_error"] is None

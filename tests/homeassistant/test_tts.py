@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import struct
 import time
 import wave
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
@@ -17,8 +18,7 @@ import pytest
 from homeassistant.components import tts
 from homeassistant.components.tts.entity import TTSAudioRequest
 from homeassistant.components.tts.helper import get_engine_instance
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_HOST, CONF_PORT, STATE_UNAVAILABLE
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
@@ -39,11 +39,25 @@ from custom_components.kokoro_live.const import (
 )
 from custom_components.kokoro_live.tts import KokoroLiveTTSEntity
 
-from .conftest import HOST, KokoroServer
+from .conftest import HOST, KokoroServer, Scripted, async_load_entry
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
-VOICES = ["jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo"]
+#: The embedded voices with the readable names the server gives them.
+VOICE_NAMES = {
+    "jf_alpha": "Alpha (Japanese, female)",
+    "jf_gongitsune": "Gongitsune (Japanese, female)",
+    "jf_nezumi": "Nezumi (Japanese, female)",
+    "jf_tebukuro": "Tebukuro (Japanese, female)",
+    "jm_kumo": "Kumo (Japanese, male)",
+}
+#: What a server older than the ``voice_names`` field answers to ``/voices``.
+OLD_SERVER_VOICES = {
+    "version": "0.0.9",
+    "sample_rate": 24000,
+    "voices": ["jf_alpha", "jm_kumo"],
+    "languages": ["en-us"],
+}
 LANGUAGES = ["en-US", "en-GB", "es", "fr-FR", "hi", "it", "ja", "pt-BR", "zh-CN"]
 FIRST = "Hello there. The"
 REST = "kitchen lights are on, and the front door is locked for the night."
@@ -117,39 +131,6 @@ async def wait_for_idle(server: KokoroServer, within: float) -> dict[str, Any]:
     return health
 
 
-@pytest.fixture
-async def entry(hass: HomeAssistant, kokoro_server: KokoroServer) -> AsyncIterator[MockConfigEntry]:
-    """A loaded entry for the real server."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Kokoro Live (test)",
-        unique_id=f"{HOST}:{kokoro_server.live_port}",
-        data={CONF_HOST: HOST, CONF_PORT: kokoro_server.live_port},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    yield entry
-    if entry.state is ConfigEntryState.LOADED:
-        assert await hass.config_entries.async_unload(entry.entry_id)
-
-
-@pytest.fixture
-def entity_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
-    """The entry's TTS entity."""
-    entity_id = er.async_get(hass).async_get_entity_id("tts", DOMAIN, entry.entry_id)
-    assert entity_id is not None
-    return entity_id
-
-
-@pytest.fixture
-def entity(hass: HomeAssistant, entity_id: str) -> KokoroLiveTTSEntity:
-    """The entity object, for the calls Home Assistant makes on it."""
-    engine = get_engine_instance(hass, entity_id)
-    assert isinstance(engine, KokoroLiveTTSEntity)
-    return engine
-
-
 async def pieces(*texts: str) -> AsyncGenerator[str]:
     """A message stream, as an LLM's reply arrives."""
     for text in texts:
@@ -159,7 +140,7 @@ async def pieces(*texts: str) -> AsyncGenerator[str]:
 async def test_entity_describes_server(
     hass: HomeAssistant, entry: MockConfigEntry, entity: KokoroLiveTTSEntity, entity_id: str
 ) -> None:
-    """Languages and voices come from the server; options pick the defaults at once."""
+    """Languages and voices (by name) come from the server; options pick the defaults at once."""
     assert entity.supported_languages == LANGUAGES
     assert entity.default_language == "en-US"
     assert entity.supported_options == ["voice", "speed"]
@@ -168,7 +149,7 @@ async def test_entity_describes_server(
     for language in ("en-US", "ja"):
         voices = entity.async_get_supported_voices(language)
         assert voices is not None
-        assert [voice.voice_id for voice in voices] == VOICES
+        assert {voice.voice_id: voice.name for voice in voices} == VOICE_NAMES
     assert entity.async_get_supported_voices("de-DE") is None
 
     hass.config_entries.async_update_entry(
@@ -184,18 +165,71 @@ async def test_entity_describes_server(
     state = hass.states.get(entity_id)
     assert state is not None
     assert state.state != STATE_UNAVAILABLE
+
+
+async def test_entity_and_device_names(
+    hass: HomeAssistant, entry: MockConfigEntry, entity_id: str
+) -> None:
+    """A device named after the server, the entity after its function; no address in either.
+
+    The entry (titled with the address, as the user flow titles it) keeps the address, where
+    it tells two servers apart on the integration's page.
+    """
+    assert entity_id == "tts.kokoro_live_text_to_speech"
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.attributes["friendly_name"] == "Kokoro Live Text-to-speech"
     registry_entry = er.async_get(hass).async_get(entity_id)
     assert registry_entry is not None
+    assert registry_entry.has_entity_name
+    assert registry_entry.translation_key == "speech"
     assert registry_entry.device_id is not None
     device = dr.async_get(hass).async_get(registry_entry.device_id)
     assert isinstance(device, dr.DeviceEntry)
     assert (DOMAIN, entry.entry_id) in device.identifiers
-    assert (device.name, device.model, device.sw_version) == (
-        "Kokoro Live (test)",
+    assert (device.name, device.manufacturer, device.model, device.sw_version) == (
+        "Kokoro Live",
+        "Kokoro Live",
         "Kokoro-82M int8 (embedded)",
         "0.1.0",
     )
     assert device.entry_type is dr.DeviceEntryType.SERVICE
+    assert HOST in entry.title
+
+
+async def test_saved_blend_is_named_and_spoken(
+    hass: HomeAssistant, entry: MockConfigEntry, entity: KokoroLiveTTSEntity
+) -> None:
+    """A blend saved as the default voice joins the voice list by its parts' names and speaks."""
+    blend = "jf_alpha:0.6+jm_kumo:0.4"
+    hass.config_entries.async_update_entry(entry, options={CONF_VOICE: blend})
+    voices = entity.async_get_supported_voices("en-US")
+    assert voices is not None
+    assert {voice.voice_id: voice.name for voice in voices} == {
+        **VOICE_NAMES,
+        blend: "Alpha 60% + Kumo 40%",
+    }
+    assert entity.default_options == {"voice": blend}
+    _, data = await entity.async_get_tts_audio(SENTENCE, "en-US", dict(entity.default_options))
+    assert data is not None
+    assert_speech(parse_wav(data), SENTENCE)
+
+
+async def test_server_without_voice_names(hass: HomeAssistant, scripted: Scripted) -> None:
+    """A server older than ``voice_names``: the entity loads and shows the voice ids."""
+    scripted.voices = (200, json.dumps(OLD_SERVER_VOICES).encode())
+    entry = await async_load_entry(hass, scripted.port)
+    entity_id = er.async_get(hass).async_get_entity_id("tts", DOMAIN, entry.entry_id)
+    assert entity_id is not None
+    entity = get_engine_instance(hass, entity_id)
+    assert isinstance(entity, KokoroLiveTTSEntity)
+    voices = entity.async_get_supported_voices("en-US")
+    assert voices is not None
+    assert [(voice.voice_id, voice.name) for voice in voices] == [
+        ("jf_alpha", "jf_alpha"),
+        ("jm_kumo", "jm_kumo"),
+    ]
+    assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_stream_speaks_text_as_it_arrives(hass: HomeAssistant, entity_id: str) -> None:
