@@ -69,11 +69,12 @@ class SessionLog:
         )
         seconds = self._bytes / self._bytes_per_second if self._bytes_per_second else 0.0
         _LOGGER.debug(
-            "Session %d ended (%s): %s, %d chunks, %.2f s of audio in %.2f s",
+            "Session %d ended (%s): %s, %d chunk%s, %.2f s of audio in %.2f s",
             self.number,
             outcome,
             first,
             self._chunks,
+            "" if self._chunks == 1 else "s",
             seconds,
             elapsed,
         )
