@@ -91,7 +91,7 @@ class KokoroLiveTTSEntity(CoordinatorEntity[KokoroLiveCoordinator], TextToSpeech
     _attr_translation_key = "speech"
 
     def __init__(self, entry: KokoroLiveConfigEntry) -> None:
-        """Describe the entity and its server as a service device, as the server describes it."""
+        """Describe the entity, and its server as a service device (model and version its own)."""
         super().__init__(entry.runtime_data.coordinator)
         self._data: KokoroLiveData = entry.runtime_data
         self._attr_unique_id = entry.entry_id
