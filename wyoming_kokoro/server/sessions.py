@@ -1,0 +1,132 @@
+"""Admission and accounting of sessions, shared by every door of the live port.
+
+One registry per application: it refuses a session when ``max_sessions`` are open (whatever
+their door), counts open sessions by door for ``/health``, and reports each session's outcome,
+first audio, audio produced and real-time factor to :class:`~.metrics.Metrics`. A session ends
+exactly once, as one outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+
+from .metrics import Metrics
+from .protocol import BusyError
+
+COMPLETED = "completed"
+CLIENT_ERROR = "client_error"
+FAILED = "failed"
+DISCONNECTED = "disconnected"
+
+
+class Session:
+    """One admitted session: what its door tells the registry while it runs."""
+
+    def __init__(self, door: str, metrics: Metrics) -> None:
+        self.door = door
+        self._metrics = metrics
+        self.started = time.monotonic()
+        self.text_at: float | None = None
+        self.first_audio_at: float | None = None
+        self.last_audio_at: float | None = None
+        self.audio_seconds = 0.0
+        #: How it ended; None until the door (or the registry) says.
+        self.outcome: str | None = None
+
+    def text_received(self) -> None:
+        """Text arrived: the first call starts the time-to-first-audio clock."""
+        if self.text_at is None:
+            self.text_at = time.monotonic()
+
+    def audio_sent(self, seconds: float) -> None:
+        """``seconds`` of audio went to the client."""
+        now = time.monotonic()
+        if self.first_audio_at is None:
+            self.first_audio_at = now
+            self._metrics.first_audio(self.door, now - (self.text_at or self.started))
+        self.last_audio_at = now
+        self.audio_seconds += seconds
+        self._metrics.audio_produced(self.door, seconds)
+
+    def client_error(self, kind: str) -> None:
+        """The session ends on the client's mistake (a limit, a bad request, a timeout)."""
+        self._end(CLIENT_ERROR, kind)
+
+    def failed(self, kind: str) -> None:
+        """The session ends on a server fault."""
+        self._end(FAILED, kind)
+
+    def disconnected(self) -> None:
+        """The client went away before the end."""
+        if self.outcome is None:
+            self.outcome = DISCONNECTED
+
+    def _end(self, outcome: str, kind: str) -> None:
+        if self.outcome is None:
+            self.outcome = outcome
+            self._metrics.error(self.door, kind)
+
+    def real_time_factor(self) -> float | None:
+        """Wall-clock seconds from the first text to the last audio per second of audio."""
+        if self.last_audio_at is None or self.audio_seconds <= 0:
+            return None
+        return (self.last_audio_at - (self.text_at or self.started)) / self.audio_seconds
+
+
+class Sessions:
+    """The open sessions of one application, by door, within ``max_sessions``."""
+
+    def __init__(self, max_sessions: int, metrics: Metrics) -> None:
+        self.max_sessions = max_sessions
+        self._metrics = metrics
+        self._open: Counter[str] = Counter()
+        #: Ended sessions by outcome (every door together).
+        self.outcomes: Counter[str] = Counter()
+
+    @property
+    def sessions(self) -> int:
+        """Sessions open now, every door together."""
+        return sum(self._open.values())
+
+    def by_door(self) -> dict[str, int]:
+        """Sessions open now, by door."""
+        return {door: count for door, count in self._open.items() if count}
+
+    def open_in(self, door: str) -> int:
+        """Sessions open now through ``door``."""
+        return self._open[door]
+
+    @contextlib.asynccontextmanager
+    async def session(self, door: str) -> AsyncIterator[Session]:
+        """Admit one session of ``door`` for the ``async with`` block.
+
+        Raises :class:`~.protocol.BusyError` (nothing admitted) when the server is full. An
+        exception leaving the block ends the session as failed (``CancelledError``:
+        disconnected) unless the door already said how it ended.
+        """
+        if self.sessions >= self.max_sessions:
+            self._metrics.refused_busy(door)
+            raise BusyError(f"Server busy: {self.max_sessions} sessions already open; try again")
+        session = Session(door, self._metrics)
+        self._open[door] += 1
+        self._metrics.session_started(door)
+        try:
+            yield session
+        except asyncio.CancelledError:
+            session.disconnected()
+            raise
+        except Exception:
+            session.failed("internal")
+            raise
+        finally:
+            self._open[door] -= 1
+            outcome = session.outcome or COMPLETED
+            self.outcomes[outcome] += 1
+            self._metrics.session_ended(door, outcome)
+            rtf = session.real_time_factor()
+            if rtf is not None:
+                self._metrics.real_time_factor(door, rtf)
