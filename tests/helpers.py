@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 import numpy as np
@@ -13,7 +13,7 @@ from wyoming_kokoro.aio import once
 from wyoming_kokoro.config import Limits, Settings
 from wyoming_kokoro.engine import Engine, SpeechParams
 from wyoming_kokoro.engine.audio import duration_seconds, pcm16_to_float
-from wyoming_kokoro.server.host import LiveServer
+from wyoming_kokoro.server.host import DOORS, LiveServer
 
 #: What the README's run command serves: the embedded voices speaking English, on loopback.
 TEST_SETTINGS = Settings(
@@ -37,11 +37,15 @@ def engine_idle(engine: Engine) -> bool:
 
 
 async def start_live_server(
-    engine: Engine, *, port: int = 0, limits: Limits | None = None
+    engine: Engine,
+    *,
+    port: int = 0,
+    limits: Limits | None = None,
+    doors: Iterable[str] = tuple(DOORS),
 ) -> LiveServer:
     """A real live server over ``engine`` (generous session limit unless ``limits`` says)."""
     settings = replace(TEST_SETTINGS, live_port=port, limits=limits or Limits(max_sessions=32))
-    server = LiveServer(engine, settings)
+    server = LiveServer(engine, settings, doors)
     await server.start()
     return server
 

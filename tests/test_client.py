@@ -31,8 +31,9 @@ from wyoming_kokoro.client import (
 )
 from wyoming_kokoro.config import Limits
 from wyoming_kokoro.engine import Engine
-from wyoming_kokoro.server.buffered import serve_buffered
+from wyoming_kokoro.server.buffered import BUFFERED_PATH
 from wyoming_kokoro.server.host import LiveServer
+from wyoming_kokoro.server.live import LIVE_PATH
 
 from .helpers import start_live_server, synthesize_text, wait_for
 
@@ -220,8 +221,7 @@ async def test_same_provider_works_across_a_server_restart(engine: Engine) -> No
 async def test_falls_back_to_buffered_when_live_is_refused_and_logs_once(
     engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
-    old = await start_live_server(engine)
-    old.routes = {"/ws/tts/stream": serve_buffered}  # a server without the live endpoint
+    old = await start_live_server(engine, doors=[BUFFERED_PATH])  # no live endpoint
     provider = provider_for(old.port)
     try:
         with caplog.at_level(logging.WARNING, logger="wyoming_kokoro.client"):
@@ -258,8 +258,7 @@ async def test_buffered_mode_uses_the_buffered_endpoint(
         audio = await collect(provider.stream_synthesis(pieces(*words(HELLO))))
     assert audio == await expected_audio(engine, HELLO)
     assert not caplog.records  # live was never tried
-    only_live = await start_live_server(engine)
-    only_live.routes = {"/ws/tts/live": only_live.routes["/ws/tts/live"]}
+    only_live = await start_live_server(engine, doors=[LIVE_PATH])
     try:
         provider = provider_for(only_live.port, mode="buffered")
         with pytest.raises(KokoroEndpointUnavailableError, match="/ws/tts/stream refused"):

@@ -56,6 +56,7 @@ def test_parser_defaults_follow_the_settings() -> None:
         defaults.limits.max_sessions,
     )
     assert args.idle_timeout == defaults.limits.idle_timeout
+    assert args.send_timeout == defaults.limits.send_timeout
 
 
 def test_every_flag_reaches_its_setting(tmp_path: Path) -> None:
@@ -65,7 +66,15 @@ def test_every_flag_reaches_its_setting(tmp_path: Path) -> None:
         *("--no-int8-rewrite", "--voice", "jm_kumo", "--language", "ja", "--speed", "1.5"),
         *("--live-host", "127.0.0.1", "--live-port", "0", "--no-live"),
         *("--max-text-chars", "100", "--max-frame-chars", "10", "--idle-timeout", "2.5"),
-        *("--max-sessions", "2", "--uri", "unix:///tmp/k.sock", "--no-wyoming"),
+        *(
+            "--send-timeout",
+            "4",
+            "--max-sessions",
+            "2",
+            "--uri",
+            "unix:///tmp/k.sock",
+            "--no-wyoming",
+        ),
         *("--zeroconf", "--no-streaming", "--samples-per-chunk", "512", "--debug"),
     ]
     assert settings_from_args(build_parser().parse_args(argv)) == Settings(
@@ -87,7 +96,13 @@ def test_every_flag_reaches_its_setting(tmp_path: Path) -> None:
         zeroconf="kokoro-live",
         streaming=False,
         samples_per_chunk=512,
-        limits=Limits(max_text_chars=100, max_frame_chars=10, idle_timeout=2.5, max_sessions=2),
+        limits=Limits(
+            max_text_chars=100,
+            max_frame_chars=10,
+            idle_timeout=2.5,
+            send_timeout=4.0,
+            max_sessions=2,
+        ),
         debug=True,
     )
 
@@ -117,6 +132,8 @@ def test_addon_options_stand_where_the_flag_stands(tmp_path: Path) -> None:
         (["--max-sessions", "0"], "'max_sessions' must be a whole number of at least 1, got 0"),
         (["--threads", "two"], "'threads' must be a whole number of at least 1, got 'two'"),
         (["--live-port", "70000"], "port must be 0-65535, got 70000"),
+        (["--send-timeout", "0"], "'send_timeout' must be a number of seconds above 0, got '0'"),
+        (["--send-timeout", "x"], "'send_timeout' must be a number of seconds above 0, got 'x'"),
     ],
 )
 def test_bad_flags_exit_2_naming_the_field(argv: list[str], message: str) -> None:

@@ -83,8 +83,6 @@ def run(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(
         level=logging.DEBUG if settings.debug else logging.INFO, format=settings.log_format
     )
-    if not settings.debug:
-        logging.getLogger("websockets").setLevel(logging.WARNING)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(settings))
 

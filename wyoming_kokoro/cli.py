@@ -42,6 +42,18 @@ def _positive(field: str) -> Callable[[str], int]:
     return parse
 
 
+def _seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not number > 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"'send_timeout' must be a number of seconds above 0, got {value!r}"
+        )
+    return number
+
+
 def _port(value: str) -> int:
     number = int(value)
     if not 0 <= number <= 65535:
@@ -142,6 +154,13 @@ def _live_flags(parser: argparse.ArgumentParser) -> None:
         default=limits.idle_timeout,
         help="seconds a session may wait for text",
     )
+    live.add_argument(
+        "--send-timeout",
+        type=_seconds,
+        default=limits.send_timeout,
+        help="seconds a session may wait for a client that does not read its audio; "
+        "then it is closed (1008) and its slot freed",
+    )
     live.add_argument("--max-sessions", type=_positive("max_sessions"), default=limits.max_sessions)
 
 
@@ -211,6 +230,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             max_text_chars=args.max_text_chars,
             max_frame_chars=args.max_frame_chars,
             idle_timeout=args.idle_timeout,
+            send_timeout=args.send_timeout,
             max_sessions=args.max_sessions,
         ),
         debug=args.debug,

@@ -26,6 +26,8 @@ class Limits:
     max_text_chars: int = 20_000
     max_frame_chars: int = 4_000
     idle_timeout: float = 30.0
+    #: Seconds a session may wait to send to a client that does not read before it is closed.
+    send_timeout: float = 30.0
     max_sessions: int = 16
 
 

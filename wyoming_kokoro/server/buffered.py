@@ -1,4 +1,4 @@
-"""The buffered ``/ws/tts/stream`` endpoint, in the async.ai WebSocket shape.
+"""The buffered ``/ws/tts/stream`` door, in the async.ai WebSocket shape.
 
 It keeps clients written for async.ai-style TTS working unchanged, and is the fallback of
 :class:`wyoming_kokoro.client.KokoroLocalProvider` for servers without the live endpoint.
@@ -16,135 +16,109 @@ Session::
     <- {"audio": "", "final": true}             then close 1000
 
 Errors are ``{"error_code": "...", "message": "..."}`` followed by a close (1008 for the
-client's mistake, 1011 for a server fault).
+client's mistake, 1011 for a server fault, 1013 when the server is full).
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
-import json
-import logging
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
-from websockets.asyncio.server import ServerConnection
-from websockets.exceptions import ConnectionClosed
+from aiohttp import web
 
 from ..aio import once
-from ..config import Limits
-from ..engine import Engine, InvalidRequestError, SpeechParams, SynthesisError, audio
+from ..engine import Engine, InvalidRequestError, SpeechParams, audio
+from .appkeys import ENGINE_KEY, SETTINGS_KEY
 from .protocol import (
-    CLOSE_NORMAL,
-    CLOSE_POLICY,
-    CLOSE_SERVER_ERROR,
+    BusyError,
+    ClientError,
+    IdleTimeoutError,
+    InternalError,
     LimitError,
+    StoppedReadingError,
     TextBudget,
     frame_bytes,
+    parse_json,
+    quote,
 )
-
-if TYPE_CHECKING:
-    from .host import LiveServer
-
-_LOGGER = logging.getLogger(__name__)
+from .sessions import Session
+from .websocket import Channel, serve_session
 
 BUFFERED_PATH = "/ws/tts/stream"
+DOOR = "buffered"
 
 CONTAINERS = ("raw",)
 ENCODINGS = ("pcm_s16le",)
 
 
-class BufferedError(Exception):
-    """A failure to report in this endpoint's error shape; ``str()`` says what to do."""
+class BufferedError(ClientError):
+    """A request this endpoint cannot serve, reported with its own ``error_code``."""
 
-    def __init__(self, code: str, message: str, close_code: int = CLOSE_POLICY) -> None:
+    def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
-        self.close_code = close_code
+        self.kind = "invalid_request"
 
 
-async def serve_buffered(connection: ServerConnection, server: LiveServer) -> None:
-    """Route handler for ``/ws/tts/stream``: every failure is answered here, in this shape."""
-    peer = connection.remote_address
-    try:
-        await _session(connection, server.engine, server.limits)
-    except ConnectionClosed:
-        raise  # the client left; nothing to answer
-    except BufferedError as error:
-        _LOGGER.info("Client %s: %s", peer, error)
-        await _send_error(connection, error)
-    except InvalidRequestError as error:
-        _LOGGER.info("Client %s: %s", peer, error)
-        await _send_error(connection, BufferedError("invalid_request", str(error)))
-    except SynthesisError as error:
-        server.counters.failed += 1
-        await _send_error(
-            connection, BufferedError("synthesis_failed", str(error), CLOSE_SERVER_ERROR)
-        )
-    except Exception:
-        server.counters.failed += 1
-        _LOGGER.exception("Buffered session from %s failed", peer)
-        await _send_error(
-            connection,
-            BufferedError(
-                "internal_error",
-                "Internal server error; the server log has the details",
-                CLOSE_SERVER_ERROR,
-            ),
-        )
+@dataclass(frozen=True)
+class _Transcript:
+    text: str
+    force: bool
 
 
-async def _session(connection: ServerConnection, engine: Engine, limits: Limits) -> None:
-    init = await _receive_object(connection, limits.idle_timeout, "init message")
-    params = request_params(engine, init)
-    frame_size = frame_bytes(engine)
-    budget = TextBudget(limits, "Transcript")
-    buffered: list[str] = []
+async def handle(request: web.Request) -> web.StreamResponse:
+    """The route handler of ``/ws/tts/stream``."""
+    engine = request.app[ENGINE_KEY]
+    limits = request.app[SETTINGS_KEY].limits
 
-    async def flush() -> None:
-        text = "".join(buffered)
-        buffered.clear()
-        if text.strip():
-            await _speak(connection, engine, text, params, frame_size)
+    async def session(channel: Channel, session: Session) -> None:
+        init = await _receive_object(channel, limits.idle_timeout, "init message")
+        params = request_params(engine, init)
+        frame_size = frame_bytes(engine)
+        budget = TextBudget(limits, "Transcript")
 
-    while True:
-        message = await _receive_object(connection, limits.idle_timeout, "transcript")
-        text = message.get("transcript", message.get("text"))
-        force = message.get("force") is True
-        if not isinstance(text, str) and not (text is None and force):
-            raise BufferedError(
-                "invalid_message",
-                'Each message needs a "transcript" string, e.g. {"transcript": "Hello. "}; '
-                '{"transcript": ""} ends the input',
-            )
-        if text == "":
-            await flush()
-            break
-        if text:
-            try:
+        async def next_transcript() -> _Transcript | None:
+            message = await _receive_object(channel, limits.idle_timeout, "transcript")
+            text = message.get("transcript", message.get("text"))
+            force = message.get("force") is True
+            if not isinstance(text, str) and not (text is None and force):
+                raise ClientError(
+                    'Each message needs a "transcript" string, e.g. {"transcript": "Hello. "}; '
+                    '{"transcript": ""} ends the input'
+                )
+            if text == "":
+                return None
+            if text:
                 budget.take(text)
-            except LimitError as error:
-                raise BufferedError("text_too_long", str(error)) from None
-            buffered.append(text)
-        if force:
+                session.text_received()
+            return _Transcript(text or "", force)
+
+        buffered: list[str] = []
+
+        async def flush() -> None:
+            """Speak what is buffered, sending each segment's audio as soon as it is ready."""
+            text = "".join(buffered)
+            buffered.clear()
+            if not text.strip():
+                return
+            async with contextlib.aclosing(engine.stream(once(text), params)) as stream:
+                async for pcm in stream:
+                    for frame in audio.slice_frames(pcm, frame_size):
+                        payload = base64.b64encode(frame).decode("ascii")
+                        await channel.send_json({"audio": payload, "final": False})
+                        session.audio_sent(audio.duration_seconds(frame))
+
+        async with channel.read_ahead(next_transcript) as transcripts:
+            async for transcript in transcripts:
+                buffered.append(transcript.text)
+                if transcript.force:
+                    await flush()
             await flush()
-    await connection.send(json.dumps({"audio": "", "final": True}))
-    await connection.close(CLOSE_NORMAL)
+        await channel.send_json({"audio": "", "final": True})
 
-
-async def _speak(
-    connection: ServerConnection,
-    engine: Engine,
-    text: str,
-    params: SpeechParams,
-    frame_size: int,
-) -> None:
-    """Synthesize buffered text, sending each segment's audio as soon as it is ready."""
-    async with contextlib.aclosing(engine.stream(once(text), params)) as stream:
-        async for pcm in stream:
-            for frame in audio.slice_frames(pcm, frame_size):
-                payload = base64.b64encode(frame).decode("ascii")
-                await connection.send(json.dumps({"audio": payload, "final": False}))
+    return await serve_session(request, DOOR, session, error_message)
 
 
 def request_params(engine: Engine, init: dict[str, Any]) -> SpeechParams:
@@ -159,19 +133,19 @@ def request_params(engine: Engine, init: dict[str, Any]) -> SpeechParams:
     if container not in CONTAINERS:
         raise BufferedError(
             "unsupported_format",
-            f"Container {container!r} is not supported; use 'raw' (headerless PCM)",
+            f"Container {quote(container)} is not supported; use 'raw' (headerless PCM)",
         )
     encoding = output.get("encoding", "pcm_s16le")
     if encoding not in ENCODINGS:
         raise BufferedError(
             "unsupported_format",
-            f"Encoding {encoding!r} is not supported; use 'pcm_s16le' (16-bit PCM)",
+            f"Encoding {quote(encoding)} is not supported; use 'pcm_s16le' (16-bit PCM)",
         )
     sample_rate = output.get("sample_rate", engine.sample_rate)
     if sample_rate != engine.sample_rate:
         raise BufferedError(
             "unsupported_format",
-            f"Sample rate {sample_rate!r} is not supported; the model speaks at "
+            f"Sample rate {quote(sample_rate)} is not supported; the model speaks at "
             f"{engine.sample_rate} Hz only (audio is not resampled)",
         )
     voice = init.get("voice")
@@ -180,7 +154,7 @@ def request_params(engine: Engine, init: dict[str, Any]) -> SpeechParams:
         if mode != "id":
             raise BufferedError(
                 "invalid_request",
-                f'Voice mode {mode!r} is not supported; use {{"mode": "id", "id": "<voice>"}}',
+                f'Voice mode {quote(mode)} is not supported; use {{"mode": "id", "id": "<voice>"}}',
             )
         voice = voice.get("id")
     if voice is not None and not isinstance(voice, str):
@@ -191,36 +165,42 @@ def request_params(engine: Engine, init: dict[str, Any]) -> SpeechParams:
 
 
 async def _receive_object(
-    connection: ServerConnection, idle_seconds: float, waiting_for: str
+    channel: Channel, idle_seconds: float, waiting_for: str
 ) -> dict[str, Any]:
-    """The next message as a JSON object; silence past ``idle_seconds`` is an error."""
-    try:
-        message = await asyncio.wait_for(connection.recv(), idle_seconds)
-    except TimeoutError:
-        raise BufferedError(
-            "timeout", f"No {waiting_for} received for {idle_seconds:g} s; closing"
-        ) from None
+    """The next message as a JSON object."""
+    message = await channel.receive(idle_seconds, waiting_for)
     if isinstance(message, bytes):
-        raise BufferedError(
-            "invalid_message",
-            f"Binary frames are not accepted: send the {waiting_for} as JSON text",
-        )
+        raise ClientError(f"Binary frames are not accepted: send the {waiting_for} as JSON text")
     try:
-        data = json.loads(message)
-    except json.JSONDecodeError as error:
-        raise BufferedError(
-            "invalid_message",
-            f"The {waiting_for} must be JSON: {error.msg} at position {error.pos}",
-        ) from None
+        data = parse_json(message)
+    except ClientError as error:
+        raise ClientError(f"The {waiting_for} must be JSON: {error}") from None
     if not isinstance(data, dict):
-        raise BufferedError(
-            "invalid_message", f"The {waiting_for} must be a JSON object, got {type(data).__name__}"
-        )
+        raise ClientError(f"The {waiting_for} must be a JSON object, got {type(data).__name__}")
     return data
 
 
-async def _send_error(connection: ServerConnection, error: BufferedError) -> None:
-    """The error message, then a close; quiet if the client is already gone."""
-    with contextlib.suppress(ConnectionClosed):
-        await connection.send(json.dumps({"error_code": error.code, "message": str(error)}))
-        await connection.close(error.close_code, str(error)[:120])
+def error_code(error: BaseException) -> str:
+    """This endpoint's ``error_code`` for an error."""
+    if isinstance(error, BufferedError):
+        return error.code
+    if isinstance(error, BusyError):
+        return "server_busy"
+    if isinstance(error, LimitError):
+        return "text_too_long"
+    if isinstance(error, IdleTimeoutError):
+        return "timeout"
+    if isinstance(error, StoppedReadingError):
+        return "client_stopped_reading"
+    if isinstance(error, ClientError):
+        return "invalid_message"
+    if isinstance(error, InvalidRequestError):
+        return "invalid_request"
+    if isinstance(error, InternalError):
+        return "internal_error"
+    return "synthesis_failed"
+
+
+def error_message(error: BaseException) -> dict[str, Any]:
+    """This endpoint's error message."""
+    return {"error_code": error_code(error), "message": str(error)}

@@ -1,196 +1,196 @@
-"""The live host: one WebSocket server for ``/ws/tts/live`` and ``/ws/tts/stream``, plus
-``GET /health`` and ``GET /voices``.
+"""The live port: one ``aiohttp`` application, the single place its routes are registered.
 
-It accepts connections, enforces the session limit, routes each path to its door's session
-handler and turns whatever a session raises into that door's close: the doors themselves only
-speak their protocol.
+Routes: ``/ws/tts/live`` and ``/ws/tts/stream`` (the WebSocket doors, ``live.py`` and
+``buffered.py``), ``GET /health``, ``GET /voices`` and ``GET /metrics``. Unknown paths and
+wrong methods get a JSON error. The doors hold their own session logic; this module only wires
+them to the engine, the settings, the session registry and the metrics (``appkeys.py``).
 """
 
 from __future__ import annotations
 
-import asyncio
-import http
-import json
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.datastructures import Headers
-from websockets.exceptions import ConnectionClosed
-from websockets.http11 import Request, Response
+from aiohttp import web
 
 from .. import __version__
-from ..config import Limits, Settings
-from ..engine import Engine, InvalidRequestError, SynthesisError
-from .buffered import BUFFERED_PATH, serve_buffered
-from .live import LIVE_PATH, live_session
-from .protocol import CLOSE_POLICY, CLOSE_SERVER_ERROR, BusyError, ClientError, send_error
+from ..config import Settings
+from ..engine import Engine
+from . import buffered, live
+from .appkeys import ENGINE_KEY, METRICS_KEY, SESSIONS_KEY, SETTINGS_KEY
+from .metrics import CONTENT_TYPE, Metrics
+from .sessions import Sessions
+from .websocket import CHANNELS_KEY
 from .wyoming.info import describe_voice
 
 _LOGGER = logging.getLogger(__name__)
 
-#: The largest WebSocket message read at all (the text limits are checked after reading).
-MAX_MESSAGE_BYTES = 16 * 2**20
+#: Seconds the server waits for requests in flight when it stops (sessions are closed first).
+SHUTDOWN_SECONDS = 5.0
 
-SessionHandler = Callable[[ServerConnection, "LiveServer"], Awaitable[None]]
+SERVER_HEADER = f"kokoro-live/{__version__}"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+#: The WebSocket doors by path.
+DOORS: dict[str, Handler] = {live.LIVE_PATH: live.handle, buffered.BUFFERED_PATH: buffered.handle}
 
 
-@dataclass
-class _Counters:
-    sessions: int = 0
-    completed: int = 0
-    failed: int = 0
+def build_app(
+    engine: Engine, settings: Settings, doors: Iterable[str] = tuple(DOORS)
+) -> web.Application:
+    """The live port's application: keys set, every route registered (``doors``: which
+    WebSocket paths to serve)."""
+    app = web.Application(middlewares=[_json_errors])
+    metrics = Metrics(engine.stats)
+    app[ENGINE_KEY] = engine
+    app[SETTINGS_KEY] = settings
+    app[METRICS_KEY] = metrics
+    app[SESSIONS_KEY] = Sessions(settings.limits.max_sessions, metrics)
+    app[CHANNELS_KEY] = set()
+    for path in doors:
+        app.router.add_get(path, DOORS[path], allow_head=False)
+    app.router.add_get("/health", _health)
+    app.router.add_get("/voices", _voices)
+    app.router.add_get("/metrics", _metrics)
+    # Further route modules register here, each with one call taking the app (e.g. the HTTP
+    # speech API and the playground): they read what they need through appkeys.py.
+    app.on_response_prepare.append(_server_header)
+    app.on_shutdown.append(_close_sessions)
+    return app
+
+
+def health(app: web.Application) -> dict[str, Any]:
+    """What ``GET /health`` answers: the server is up, and what it is doing."""
+    engine, sessions = app[ENGINE_KEY], app[SESSIONS_KEY]
+    return {
+        "status": "ok",
+        "version": __version__,
+        "model": engine.description,
+        "live_sessions": sessions.open_in(live.DOOR),
+        "sessions_by_door": sessions.by_door(),
+        "max_sessions": sessions.max_sessions,
+        **engine.stats(),
+    }
+
+
+def voices(engine: Engine) -> dict[str, Any]:
+    """What ``GET /voices`` answers: voices and their readable names, languages, defaults."""
+    default = engine.default_params
+    return {
+        "version": __version__,
+        "model": engine.description,
+        "sample_rate": engine.sample_rate,
+        "voices": engine.voices.names,
+        "voice_names": {name: describe_voice(name) for name in engine.voices.names},
+        "languages": engine.languages,
+        "default_voice": default.voice,
+        "default_language": default.language,
+        "default_speed": default.speed,
+    }
+
+
+async def _health(request: web.Request) -> web.Response:
+    return web.json_response(health(request.app))
+
+
+async def _voices(request: web.Request) -> web.Response:
+    return web.json_response(voices(request.app[ENGINE_KEY]))
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    body = request.app[METRICS_KEY].exposition()
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
+
+@web.middleware
+async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """aiohttp's own errors (404, 405, ...) as JSON naming the problem, not an HTML page."""
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400 or error.content_type == "application/json":
+            raise
+        if isinstance(error, web.HTTPNotFound):
+            message = f"Not found: {request.path}. Try {live.LIVE_PATH}, /health or /voices"
+        elif isinstance(error, web.HTTPMethodNotAllowed):
+            allowed = ", ".join(sorted(error.allowed_methods))
+            message = f"Method {request.method} is not allowed on {request.path}; use {allowed}"
+        else:
+            message = error.reason
+        headers = {key: value for key, value in error.headers.items() if key == "Allow"}
+        return web.json_response({"error": message}, status=error.status, headers=headers)
+
+
+async def _server_header(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers["Server"] = SERVER_HEADER
+
+
+async def _close_sessions(app: web.Application) -> None:
+    channels = app[CHANNELS_KEY]
+    for channel in list(channels):
+        channel.shut_down()
 
 
 class LiveServer:
-    """Serves the live protocol (and any extra WebSocket routes) over one engine."""
+    """The live port over one engine: start, the bound port, close."""
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    def __init__(
+        self, engine: Engine, settings: Settings, doors: Iterable[str] = tuple(DOORS)
+    ) -> None:
         self.engine = engine
         self.settings = settings
-        self.limits: Limits = settings.limits
-        self.counters = _Counters()
-        self.routes: dict[str, SessionHandler] = {
-            LIVE_PATH: live_session,
-            BUFFERED_PATH: serve_buffered,
-        }
-        self._server: Server | None = None
+        self.app = build_app(engine, settings, doors)
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def sessions(self) -> Sessions:
+        """Open sessions by door, and how ended ones ended."""
+        return self.app[SESSIONS_KEY]
+
+    @property
+    def counters(self) -> Sessions:
+        """The session registry under its earlier name (``counters.sessions``: open now)."""
+        return self.sessions
+
+    @property
+    def metrics(self) -> Metrics:
+        """This server's Prometheus metrics."""
+        return self.app[METRICS_KEY]
 
     @property
     def port(self) -> int:
         """The bound port (useful with ``--live-port 0``)."""
-        if self._server is None:
+        server = self._runner.server if self._runner is not None else None
+        sites = list(self._runner.sites) if self._runner is not None else []
+        if server is None or not sites:
             raise RuntimeError("The live server is not running")
-        port: int = next(iter(self._server.sockets)).getsockname()[1]
+        port: int = self._runner.addresses[0][1]  # type: ignore[union-attr]
         return port
 
     async def start(self) -> None:
         """Listen on the configured host and port."""
-        self._server = await serve(
-            self._dispatch,
-            self.settings.live_host,
-            self.settings.live_port,
-            process_request=self._process_request,
-            compression=None,
-            # Far above any sane frame, so an oversized one meets our clear error message
-            # rather than the library's bare 1009 close.
-            max_size=max(MAX_MESSAGE_BYTES, self.limits.max_frame_chars * 4 + 1024),
-            server_header=f"kokoro-live/{__version__}",
+        runner = web.AppRunner(
+            self.app,
+            access_log=_LOGGER if self.settings.debug else None,
+            handle_signals=False,
+            shutdown_timeout=SHUTDOWN_SECONDS,
         )
-        _LOGGER.info("Live server on ws://%s:%d%s", self.settings.live_host, self.port, LIVE_PATH)
+        await runner.setup()
+        site = web.TCPSite(runner, self.settings.live_host, self.settings.live_port)
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        _LOGGER.info(
+            "Live server on ws://%s:%d%s", self.settings.live_host, self.port, live.LIVE_PATH
+        )
 
     async def close(self) -> None:
-        """Stop accepting, close open sessions, wait for them to end."""
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-
-    # -- HTTP routes ----------------------------------------------------------------------
-
-    def health(self) -> dict[str, Any]:
-        """What ``GET /health`` answers: the server is up, and what it is doing."""
-        return {
-            "status": "ok",
-            "version": __version__,
-            "model": self.engine.description,
-            "live_sessions": self.counters.sessions,
-            **self.engine.stats(),
-        }
-
-    def voices(self) -> dict[str, Any]:
-        """What ``GET /voices`` answers: voices and their readable names, languages, defaults."""
-        default = self.engine.default_params
-        names = self.engine.voices.names
-        return {
-            "version": __version__,
-            "model": self.engine.description,
-            "sample_rate": self.engine.sample_rate,
-            "voices": names,
-            "voice_names": {name: describe_voice(name) for name in names},
-            "languages": self.engine.languages,
-            "default_voice": default.voice,
-            "default_language": default.language,
-            "default_speed": default.speed,
-        }
-
-    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        path = request.path.split("?", 1)[0]
-        if path in self.routes:
-            return None  # the WebSocket handshake goes on
-        if path == "/health":
-            return _json_response(http.HTTPStatus.OK, self.health())
-        if path == "/voices":
-            return _json_response(http.HTTPStatus.OK, self.voices())
-        return _json_response(
-            http.HTTPStatus.NOT_FOUND,
-            {"error": f"Not found: {path}. Try {LIVE_PATH}, /health or /voices"},
-        )
-
-    async def _dispatch(self, connection: ServerConnection) -> None:
-        path = connection.request.path.split("?", 1)[0] if connection.request else LIVE_PATH
-        handler = self.routes[path]
-        peer = connection.remote_address
-        if self.counters.sessions >= self.limits.max_sessions:
-            await send_error(
-                connection,
-                BusyError(
-                    f"Server busy: {self.limits.max_sessions} sessions already open; try again"
-                ),
-            )
-            return
-        self.counters.sessions += 1
-        try:
-            await _cancel_when_closed(connection, handler(connection, self))
-            self.counters.completed += 1
-        except (ConnectionClosed, asyncio.CancelledError):
-            _LOGGER.debug("Client %s went away", peer)
-        except ClientError as error:
-            _LOGGER.info("Client %s: %s", peer, error)
-            await send_error(connection, error)
-        except InvalidRequestError as error:
-            _LOGGER.info("Client %s: %s", peer, error)
-            await send_error(connection, error, CLOSE_POLICY)
-        except SynthesisError as error:
-            self.counters.failed += 1
-            await send_error(connection, error, CLOSE_SERVER_ERROR)
-        except Exception:
-            self.counters.failed += 1
-            _LOGGER.exception("Session from %s failed", peer)
-            await send_error(
-                connection,
-                SynthesisError("Internal server error; the server log has the details"),
-                CLOSE_SERVER_ERROR,
-            )
-        finally:
-            self.counters.sessions -= 1
-
-
-async def _cancel_when_closed(connection: ServerConnection, work: Awaitable[None]) -> None:
-    """Run a session, cancelling it the moment the client's connection drops.
-
-    A session busy waiting for inference would otherwise notice a vanished reader only at its
-    next send, and keep the CPU busy for nobody until then.
-    """
-    task = asyncio.ensure_future(work)
-    closed = asyncio.ensure_future(connection.wait_closed())
-    try:
-        await asyncio.wait({task, closed}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        closed.cancel()
-        if not task.done():
-            task.cancel()
-    await task
-
-
-def _json_response(status: http.HTTPStatus, body: dict[str, Any]) -> Response:
-    data = json.dumps(body).encode()
-    headers = Headers(
-        [
-            ("Content-Type", "application/json"),
-            ("Content-Length", str(len(data))),
-            ("Connection", "close"),
-        ]
-    )
-    return Response(status.value, status.phrase, headers, data)
+        """Stop accepting, close open sessions (1001), wait for them to end."""
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()

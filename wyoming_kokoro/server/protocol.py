@@ -1,55 +1,133 @@
-"""What the WebSocket doors share: close codes, client errors, framing, receiving, limits.
+"""What the WebSocket doors share: close codes, the errors they answer, limits, init parsing.
 
 ``/ws/tts/live`` and ``/ws/tts/stream`` speak different message shapes over the same rules:
-a client mistake closes with 1008, a server fault with 1011, a full server with 1013, and no
-session may send more text than its :class:`~wyoming_kokoro.config.Limits` allow.
+a client mistake closes with 1008, a server fault with 1011, a full server with 1013, a server
+going down with 1001, and no session may send more text than its
+:class:`~wyoming_kokoro.config.Limits` allow. Each error carries the ``kind`` it is counted as in
+the metrics. Plain Python: no WebSocket library here.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import logging
 from typing import Any
 
-from websockets.asyncio.server import ServerConnection
-from websockets.exceptions import ConnectionClosed
-
 from ..config import Limits
-from ..engine import Engine
-
-_LOGGER = logging.getLogger(__name__)
+from ..engine import Engine, InvalidRequestError, SynthesisError
 
 #: Audio is framed in pieces of at most this long: small enough for clients' default 1 MiB
 #: message limit, large enough to keep the message count low.
 FRAME_SECONDS = 1.0
 
+#: The largest WebSocket message read at all (the text limits are checked after reading).
+MAX_MESSAGE_BYTES = 16 * 2**20
+
 CLOSE_NORMAL = 1000
+CLOSE_GOING_AWAY = 1001
 CLOSE_POLICY = 1008
 CLOSE_SERVER_ERROR = 1011
 CLOSE_TRY_AGAIN = 1013
+
+#: What a client is told when the server fails in a way it did not foresee.
+INTERNAL_ERROR_MESSAGE = "Internal server error; the server log has the details"
+
+#: The longest prefix of a client's value quoted back in a message or a log line.
+QUOTE_CHARS = 40
 
 
 class ClientError(Exception):
     """The client broke the protocol or a limit; the message says how to do better."""
 
     close_code = CLOSE_POLICY
+    kind = "protocol"
+
+    @property
+    def close_reason(self) -> str:
+        """The close frame's reason."""
+        return str(self)
 
 
 class BusyError(ClientError):
-    """Too many sessions at once."""
+    """Too many sessions at once; try again in ``retry_after`` seconds."""
 
     close_code = CLOSE_TRY_AGAIN
+    kind = "busy"
+    retry_after = 1
 
 
 class LimitError(ClientError):
     """A text piece or a session's text is over its limit."""
 
+    kind = "limit"
+
+
+class IdleTimeoutError(ClientError):
+    """The client sent nothing for ``--idle-timeout`` seconds while text was expected."""
+
+    kind = "idle_timeout"
+
+
+class StoppedReadingError(ClientError):
+    """The client read nothing for ``--send-timeout`` seconds: its slot goes to someone else."""
+
+    kind = "stopped_reading"
+
+    @property
+    def close_reason(self) -> str:
+        return "client stopped reading"
+
+
+class InternalError(SynthesisError):
+    """A fault the server did not foresee; the details are in the server log, not here."""
+
+    def __init__(self) -> None:
+        super().__init__(INTERNAL_ERROR_MESSAGE)
+
+
+class ClientGoneError(Exception):
+    """The connection closed (or the server is shutting down): nobody to answer."""
+
+
+def quote(value: object, limit: int = QUOTE_CHARS) -> str:
+    """``repr`` of a client's value, cut to a short prefix: never echo a megabyte back."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def close_reason(text: str) -> str:
+    """``text`` cut to fit a close frame (123 bytes of UTF-8)."""
+    return text.encode()[:120].decode(errors="ignore")
+
+
+def error_kind(error: BaseException) -> str:
+    """What an error is counted as in the metrics."""
+    if isinstance(error, ClientError):
+        return error.kind
+    if isinstance(error, InvalidRequestError):
+        return "invalid_request"
+    if isinstance(error, SynthesisError) and not isinstance(error, InternalError):
+        return "synthesis"
+    return "internal"
+
+
+def error_close_code(error: BaseException) -> int:
+    """The close code an error ends its session with."""
+    if isinstance(error, ClientError):
+        return error.close_code
+    if isinstance(error, InvalidRequestError):
+        return CLOSE_POLICY
+    return CLOSE_SERVER_ERROR
+
 
 def frame_bytes(engine: Engine) -> int:
     """The largest audio frame sent at once: :data:`FRAME_SECONDS` of whole samples."""
     return int(FRAME_SECONDS * engine.sample_rate) * engine.sample_width
+
+
+def max_message_bytes(limits: Limits) -> int:
+    """Far above any sane frame, so an oversized one meets our clear error message rather than
+    the WebSocket library's bare 1009 close."""
+    return max(MAX_MESSAGE_BYTES, limits.max_frame_chars * 4 + 1024)
 
 
 class TextBudget:
@@ -76,41 +154,25 @@ class TextBudget:
             )
 
 
-async def send_json(connection: ServerConnection, message: dict[str, Any]) -> None:
-    """One JSON text frame."""
-    await connection.send(json.dumps(message))
-
-
-async def send_error(
-    connection: ServerConnection, error: Exception, close_code: int | None = None
-) -> None:
-    """The protocol's ``error`` message, then a close; quiet if the client is already gone."""
-    code = close_code if close_code is not None else getattr(error, "close_code", CLOSE_POLICY)
-    with contextlib.suppress(ConnectionClosed):
-        await send_json(connection, {"type": "error", "message": str(error)})
-        await connection.close(int(code), str(error)[:120])
-
-
-async def receive_text(connection: ServerConnection, idle_timeout: float, waiting_for: str) -> str:
-    """The next text frame; binary frames and silence past ``idle_timeout`` are client errors."""
+def parse_json(message: str) -> Any:
+    """A message's JSON; ``ValueError`` (with a position) or ``RecursionError`` (too deep)
+    become a client's error naming the problem."""
     try:
-        async with asyncio.timeout(idle_timeout):
-            message = await connection.recv()
-    except TimeoutError:
-        raise ClientError(f"No {waiting_for} received for {idle_timeout:g} s; closing") from None
-    if isinstance(message, bytes):
-        raise ClientError(f"Binary frames are not accepted: send the {waiting_for} as a text frame")
-    return message
+        return json.loads(message)
+    except json.JSONDecodeError as error:
+        raise ClientError(f"{error.msg} at position {error.pos}") from None
+    except RecursionError:
+        raise ClientError("it is nested too deeply") from None
 
 
 def parse_init(message: str) -> dict[str, Any]:
     """The init frame's JSON object; anything else is a client error."""
     try:
-        data = json.loads(message)
-    except json.JSONDecodeError as error:
+        data = parse_json(message)
+    except ClientError as error:
         raise ClientError(
             f'The first message must be a JSON object like {{"voice": "...", "speed": 1.0}}: '
-            f"{error.msg} at position {error.pos}"
+            f"{error}"
         ) from None
     if not isinstance(data, dict):
         raise ClientError(f"The first message must be a JSON object, got {type(data).__name__}")

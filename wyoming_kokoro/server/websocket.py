@@ -1,0 +1,313 @@
+"""One WebSocket session of a door, on ``aiohttp``: admission, bounded sends, eager reading,
+and the close that ends it.
+
+Every door runs its session through :func:`serve_session` and supplies only its protocol: the
+session body and the shape of its error message. What they share lives here once:
+
+- **Sends are bounded.** A send that cannot complete for ``--send-timeout`` seconds means the
+  client stopped reading; the session ends with :class:`~.protocol.StoppedReadingError` and its
+  slot is freed, instead of a full socket holding it forever.
+- **Reads are eager.** After the init, :meth:`Channel.read_ahead` runs a reader task that takes
+  each message as it comes (validated and counted against the text limits by the door) into an
+  unbounded queue, bounded in effect by ``--max-text-chars``. The socket is always read, so pings
+  are answered however long the audio side waits; backpressure applies to audio only.
+- **A dropped connection cancels the session at once**, whatever it was waiting for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+
+from aiohttp import WSMsgType, web
+
+from ..config import Limits
+from ..engine import InvalidRequestError, SynthesisError
+from .appkeys import SESSIONS_KEY, SETTINGS_KEY
+from .protocol import (
+    CLOSE_GOING_AWAY,
+    CLOSE_NORMAL,
+    BusyError,
+    ClientError,
+    ClientGoneError,
+    IdleTimeoutError,
+    InternalError,
+    StoppedReadingError,
+    close_reason,
+    error_close_code,
+    error_kind,
+    max_message_bytes,
+)
+from .sessions import Session
+
+_LOGGER = logging.getLogger(__name__)
+
+#: How long the closing handshake (and an error message before it) may take before the
+#: connection is simply dropped.
+CLOSE_SECONDS = 5.0
+
+#: The same for a client known not to read: its close frame cannot arrive anyway.
+STOPPED_READER_CLOSE_SECONDS = 1.0
+
+T = TypeVar("T")
+
+#: One door's session: the channel to speak over and the session to report to.
+SessionBody = Callable[["Channel", Session], Awaitable[None]]
+#: A door's error message for an error (its protocol's shape).
+ErrorMessage = Callable[[BaseException], dict[str, Any]]
+
+#: Open channels of an application, closed with 1001 when it shuts down.
+CHANNELS_KEY: web.AppKey[set[Channel]] = web.AppKey("websocket_channels", set)
+
+
+class _End:
+    """The end of a read-ahead queue."""
+
+
+_END = _End()
+
+
+class Channel:
+    """One accepted WebSocket as a door sees it."""
+
+    def __init__(self, ws: web.WebSocketResponse, request: web.Request, limits: Limits) -> None:
+        self.ws = ws
+        self.peer = request.remote
+        self._transport = request.transport
+        self._send_timeout = limits.send_timeout
+        self._gone = asyncio.Event()
+        self.going_away = False
+        self._reader: asyncio.Task[None] | None = None
+
+    # -- sending --------------------------------------------------------------------------
+
+    async def send_json(self, message: dict[str, Any]) -> None:
+        """One JSON text frame."""
+        await self._send(self.ws.send_str(json.dumps(message)))
+
+    async def send_bytes(self, data: bytes) -> None:
+        """One binary frame."""
+        await self._send(self.ws.send_bytes(data))
+
+    async def _send(self, sending: Awaitable[None]) -> None:
+        if self.ws.closed:
+            raise ClientGoneError
+        try:
+            async with asyncio.timeout(self._send_timeout):
+                await sending
+        except TimeoutError:
+            raise StoppedReadingError(
+                f"The client read nothing for {self._send_timeout:g} s (--send-timeout); closing"
+            ) from None
+        except ConnectionError:
+            raise ClientGoneError from None
+
+    # -- receiving ------------------------------------------------------------------------
+
+    async def receive(self, idle_timeout: float, waiting_for: str) -> str | bytes:
+        """The next data frame; silence past ``idle_timeout`` is :class:`IdleTimeoutError`."""
+        try:
+            message = await self.ws.receive(timeout=idle_timeout)
+        except TimeoutError:
+            raise IdleTimeoutError(
+                f"No {waiting_for} received for {idle_timeout:g} s; closing"
+            ) from None
+        if message.type is WSMsgType.TEXT:
+            text: str = message.data
+            return text
+        if message.type is WSMsgType.BINARY:
+            data: bytes = message.data
+            return data
+        self._gone.set()
+        raise ClientGoneError
+
+    async def receive_text(self, idle_timeout: float, waiting_for: str) -> str:
+        """The next frame, which must be text."""
+        message = await self.receive(idle_timeout, waiting_for)
+        if isinstance(message, bytes):
+            raise ClientError(
+                f"Binary frames are not accepted: send the {waiting_for} as a text frame"
+            )
+        return message
+
+    @contextlib.asynccontextmanager
+    async def read_ahead(
+        self, read_one: Callable[[], Awaitable[T | None]]
+    ) -> AsyncIterator[AsyncIterator[T]]:
+        """Read the rest of the input eagerly: ``read_one`` returns the next item or None at
+        the end of input, or raises (an error the session answers after the items before it).
+
+        Yields the items as an async iterator. After the end (or an error), the reader keeps
+        the socket read, discarding data, so pings are answered and a drop is noticed.
+        """
+        queue: asyncio.Queue[T | _End | BaseException] = asyncio.Queue()
+
+        async def reader() -> None:
+            try:
+                while (item := await read_one()) is not None:
+                    queue.put_nowait(item)
+                queue.put_nowait(_END)
+            except ClientGoneError:
+                queue.put_nowait(ClientGoneError())
+                return
+            except Exception as error:
+                queue.put_nowait(error)
+            await self._discard_until_closed()
+
+        async def items() -> AsyncIterator[T]:
+            while not isinstance(item := await queue.get(), _End):
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+
+        self._reader = asyncio.create_task(reader())
+        try:
+            yield items()
+        finally:
+            await self._stop_reader()
+
+    async def _discard_until_closed(self) -> None:
+        while True:
+            message = await self.ws.receive()
+            if message.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+                self._gone.set()
+                return
+
+    async def _stop_reader(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+            self._reader = None
+
+    # -- the session's life ---------------------------------------------------------------
+
+    async def run(self, body: Awaitable[None]) -> None:
+        """Run the session body; cancel it the moment the connection drops (or the server
+        shuts down), raising :class:`ClientGoneError`."""
+        task = asyncio.ensure_future(body)
+        gone = asyncio.ensure_future(self._gone.wait())
+        try:
+            await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            gone.cancel()
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+                raise ClientGoneError
+        await task
+
+    def shut_down(self) -> None:
+        """The server is stopping: end the session now, closing with 1001."""
+        self.going_away = True
+        self._gone.set()
+
+    async def close(
+        self,
+        code: int,
+        reason: str = "",
+        message: dict[str, Any] | None = None,
+        seconds: float = CLOSE_SECONDS,
+    ) -> None:
+        """Send ``message`` (if any) and close with ``code``; a client that does not take them
+        within ``seconds`` is dropped."""
+        await self._stop_reader()
+        try:
+            async with asyncio.timeout(seconds):
+                if message is not None and not self.ws.closed:
+                    await self.ws.send_str(json.dumps(message))
+                await self.ws.close(code=code, message=close_reason(reason).encode())
+        except (TimeoutError, ConnectionError):
+            _LOGGER.debug("Client %s did not take the close; dropping the connection", self.peer)
+        finally:
+            transport = self._transport
+            # Never leave a connection waiting to flush to a client that does not read.
+            if transport is not None and (
+                not transport.is_closing() or transport.get_write_buffer_size()
+            ):
+                transport.abort()
+
+
+async def serve_session(
+    request: web.Request, door: str, body: SessionBody, error_message: ErrorMessage
+) -> web.StreamResponse:
+    """Accept a WebSocket on ``door``, admit it, run ``body`` and answer how it ended."""
+    settings = request.app[SETTINGS_KEY]
+    limits = settings.limits
+    ws = web.WebSocketResponse(
+        heartbeat=heartbeat_seconds(limits),
+        max_msg_size=max_message_bytes(limits),
+        compress=False,
+        timeout=CLOSE_SECONDS,
+    )
+    if not ws.can_prepare(request).ok:
+        raise web.HTTPUpgradeRequired(
+            text=json.dumps(
+                {"error": f"{request.path} is a WebSocket endpoint; connect with ws://"}
+            ),
+            content_type="application/json",
+            headers={"Upgrade": "websocket"},
+        )
+    await ws.prepare(request)
+    channel = Channel(ws, request, limits)
+    channels = request.app[CHANNELS_KEY]
+    channels.add(channel)
+    try:
+        failure = await _admitted(request, door, channel, body)
+        if failure is None:
+            await channel.close(CLOSE_NORMAL)
+        elif isinstance(failure, ClientGoneError):
+            if channel.going_away:
+                await channel.close(CLOSE_GOING_AWAY, "server shutting down")
+        else:
+            reason = failure.close_reason if isinstance(failure, ClientError) else str(failure)
+            stopped = isinstance(failure, StoppedReadingError)
+            await channel.close(
+                error_close_code(failure),
+                reason,
+                error_message(failure),
+                STOPPED_READER_CLOSE_SECONDS if stopped else CLOSE_SECONDS,
+            )
+    finally:
+        channels.discard(channel)
+    return ws
+
+
+async def _admitted(
+    request: web.Request, door: str, channel: Channel, body: SessionBody
+) -> BaseException | None:
+    """Run one admitted session; return the error that ended it (None: completed)."""
+    try:
+        async with request.app[SESSIONS_KEY].session(door) as session:
+            try:
+                await channel.run(body(channel, session))
+            except ClientGoneError as error:
+                _LOGGER.debug("Client %s went away", channel.peer)
+                session.disconnected()
+                return error
+            except (ClientError, SynthesisError) as error:
+                _LOGGER.info("Client %s: %s", channel.peer, error)
+                if isinstance(error, ClientError | InvalidRequestError):
+                    session.client_error(error_kind(error))
+                else:
+                    session.failed(error_kind(error))
+                return error
+            except Exception:
+                _LOGGER.exception("Session from %s failed", channel.peer)
+                session.failed("internal")
+                return InternalError()
+    except BusyError as error:
+        _LOGGER.info("Client %s: %s", channel.peer, error)
+        return error
+    return None
+
+
+def heartbeat_seconds(limits: Limits) -> float:
+    """Ping interval: aiohttp closes a connection whose pong takes over half of it, so the pong
+    may take as long as ``--send-timeout``, the time a client may go without reading."""
+    return 2 * limits.send_timeout
