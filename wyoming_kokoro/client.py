@@ -16,6 +16,7 @@ import binascii
 import contextlib
 import json
 import logging
+import socket
 import time
 import urllib.parse
 from collections.abc import AsyncGenerator, AsyncIterable, Callable
@@ -44,6 +45,13 @@ LIVE_RETRY_SECONDS = 60.0
 
 #: Largest message accepted from the server; its audio frames are far smaller.
 MAX_MESSAGE_BYTES = 16 * 2**20
+
+#: What a caller that plays audio as it reads lets pile up unread: frames in the WebSocket
+#: library's queue and bytes in the kernel's receive buffer (which otherwise grows to
+#: megabytes). Pings and the close travel behind that audio, so a caller playing in real
+#: time would keep them waiting for as long as the audio lasts, past the keepalive's timeout.
+RECEIVE_QUEUE_FRAMES = 4
+RECEIVE_BUFFER_BYTES = 64 * 1024
 
 Mode = Literal["live", "buffered"]
 
@@ -119,12 +127,13 @@ def endpoint_urls(url: str) -> tuple[str, str]:
 async def _connect(url: str, open_timeout: float) -> ClientConnection:
     """Open a WebSocket, turning every way that can fail into a KokoroConnectionError."""
     try:
-        return await connect(
+        ws = await connect(
             url,
             open_timeout=open_timeout,
             close_timeout=2.0,
             compression=None,
             max_size=MAX_MESSAGE_BYTES,
+            max_queue=RECEIVE_QUEUE_FRAMES,
         )
     except InvalidStatus as error:
         raise KokoroEndpointUnavailableError(url, error.response.status_code) from None
@@ -138,6 +147,10 @@ async def _connect(url: str, open_timeout: float) -> ClientConnection:
         raise KokoroConnectionError(
             f"Cannot connect to {url}: {error.strerror or error}; is the Kokoro server running?"
         ) from None
+    sock = ws.transport.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
+    return ws
 
 
 class _Session:

@@ -70,6 +70,13 @@ class Session:
             self.outcome = outcome
             self._metrics.error(self.door, kind)
 
+    def unplayed_seconds(self) -> float:
+        """Audio sent that a listener playing from the first chunk in real time has not played
+        yet: how long it may still take to read to the end."""
+        if self.first_audio_at is None:
+            return 0.0
+        return max(0.0, self.audio_seconds - (time.monotonic() - self.first_audio_at))
+
     def real_time_factor(self) -> float | None:
         """Wall-clock seconds from the first text to the last audio per second of audio."""
         if self.last_audio_at is None or self.audio_seconds <= 0:

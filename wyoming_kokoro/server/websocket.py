@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -45,6 +46,11 @@ from .protocol import (
 from .sessions import Session
 
 _LOGGER = logging.getLogger(__name__)
+
+#: The kernel's send buffer of a WebSocket connection. Audio comes at real-time rates, so a
+#: small buffer costs no throughput; it keeps the audio in flight, and with it the delay of a
+#: pong or a close behind that audio, short for a client that plays as it reads.
+SEND_BUFFER_BYTES = 32 * 1024
 
 #: How long the closing handshake (and an error message before it) may take before the
 #: connection is simply dropped.
@@ -78,6 +84,9 @@ class Channel:
         self.ws = ws
         self.peer = request.remote
         self._transport = request.transport
+        sock = self._transport.get_extra_info("socket") if self._transport else None
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
         self._send_timeout = limits.send_timeout
         self._gone = asyncio.Event()
         self.going_away = False
@@ -243,7 +252,10 @@ async def serve_session(
         heartbeat=heartbeat_seconds(limits),
         max_msg_size=max_message_bytes(limits),
         compress=False,
-        timeout=CLOSE_SECONDS,
+        # Wait for the socket to take each frame before the next (see SEND_BUFFER_BYTES).
+        writer_limit=SEND_BUFFER_BYTES,
+        # The closing handshake is bounded by Channel.close, which knows how long it may take.
+        timeout=3600.0,
     )
     if not ws.can_prepare(request).ok:
         raise web.HTTPUpgradeRequired(
@@ -258,9 +270,11 @@ async def serve_session(
     channels = request.app[CHANNELS_KEY]
     channels.add(channel)
     try:
-        failure = await _admitted(request, door, channel, body)
+        failure, unplayed = await _admitted(request, door, channel, body)
+        # A listener playing in real time takes the close only after the audio it holds.
+        patience = CLOSE_SECONDS + unplayed
         if failure is None:
-            await channel.close(CLOSE_NORMAL)
+            await channel.close(CLOSE_NORMAL, seconds=patience)
         elif isinstance(failure, ClientGoneError):
             if channel.going_away:
                 await channel.close(CLOSE_GOING_AWAY, "server shutting down")
@@ -271,7 +285,7 @@ async def serve_session(
                 error_close_code(failure),
                 reason,
                 error_message(failure),
-                STOPPED_READER_CLOSE_SECONDS if stopped else CLOSE_SECONDS,
+                STOPPED_READER_CLOSE_SECONDS if stopped else patience,
             )
     finally:
         channels.discard(channel)
@@ -280,30 +294,36 @@ async def serve_session(
 
 async def _admitted(
     request: web.Request, door: str, channel: Channel, body: SessionBody
-) -> BaseException | None:
-    """Run one admitted session; return the error that ended it (None: completed)."""
+) -> tuple[BaseException | None, float]:
+    """Run one admitted session: the error that ended it (None: completed), and the seconds of
+    audio sent that a real-time listener has not played yet."""
     try:
         async with request.app[SESSIONS_KEY].session(door) as session:
-            try:
-                await channel.run(body(channel, session))
-            except ClientGoneError as error:
-                _LOGGER.debug("Client %s went away", channel.peer)
-                session.disconnected()
-                return error
-            except (ClientError, SynthesisError) as error:
-                _LOGGER.info("Client %s: %s", channel.peer, error)
-                if isinstance(error, ClientError | InvalidRequestError):
-                    session.client_error(error_kind(error))
-                else:
-                    session.failed(error_kind(error))
-                return error
-            except Exception:
-                _LOGGER.exception("Session from %s failed", channel.peer)
-                session.failed("internal")
-                return InternalError()
+            failure = await _run(channel, session, body)
     except BusyError as error:
         _LOGGER.info("Client %s: %s", channel.peer, error)
+        return error, 0.0
+    return failure, session.unplayed_seconds()
+
+
+async def _run(channel: Channel, session: Session, body: SessionBody) -> BaseException | None:
+    try:
+        await channel.run(body(channel, session))
+    except ClientGoneError as error:
+        _LOGGER.debug("Client %s went away", channel.peer)
+        session.disconnected()
         return error
+    except (ClientError, SynthesisError) as error:
+        _LOGGER.info("Client %s: %s", channel.peer, error)
+        if isinstance(error, ClientError | InvalidRequestError):
+            session.client_error(error_kind(error))
+        else:
+            session.failed(error_kind(error))
+        return error
+    except Exception:
+        _LOGGER.exception("Session from %s failed", channel.peer)
+        session.failed("internal")
+        return InternalError()
     return None
 
 
