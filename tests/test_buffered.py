@@ -18,7 +18,7 @@ from wyoming_kokoro.config import Limits
 from wyoming_kokoro.engine import Engine
 from wyoming_kokoro.server.host import LiveServer
 
-from .helpers import start_live_server, synthesize_text
+from .helpers import start_live_server, synthesize_text, wait_for
 
 TEXT = "Hello there. The lights are on."
 INIT: dict[str, Any] = {
@@ -243,3 +243,36 @@ async def test_client_leaving_mid_synthesis_ends_the_session(
         await asyncio.sleep(0.05)
     assert server.counters.sessions == 0
     assert engine.stats()["sessions"] == 0
+
+
+async def test_deeply_nested_init_is_a_client_error(server: LiveServer) -> None:
+    reply = await session(server, "[" * 100_000, [])
+    assert reply.error is not None
+    assert reply.error["error_code"] == "invalid_message"
+    assert "nested too deeply" in reply.error["message"]
+    assert reply.close_code == 1008
+
+
+async def test_a_full_server_answers_busy_in_this_endpoints_shape(engine: Engine) -> None:
+    full = await start_live_server(engine, limits=Limits(max_sessions=1))
+    try:
+        async with connect(f"ws://127.0.0.1:{full.port}/ws/tts/live"):
+            await wait_for(lambda: full.sessions.sessions == 1)
+            async with connect(url(full)) as ws:
+                reply = await read_reply(ws)
+    finally:
+        await full.close()
+    assert reply.error is not None
+    assert reply.error["error_code"] == "server_busy"
+    assert "Server busy: 1 sessions already open" in reply.error["message"]
+    assert "type" not in reply.error
+    assert reply.close_code == 1013
+
+
+async def test_a_long_value_is_quoted_short(server: LiveServer) -> None:
+    init = {**INIT, "output_format": {"container": "x" * 100_000}}
+    reply = await session(server, json.dumps(init), [])
+    assert reply.error is not None
+    assert reply.error["error_code"] == "unsupported_format"
+    assert "(100002 characters)" in reply.error["message"]
+    assert len(reply.error["message"]) < 200

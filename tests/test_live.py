@@ -342,3 +342,20 @@ async def test_health_and_voices_routes(server: LiveServer) -> None:
     status, missing = await asyncio.to_thread(get_json, server, "/nothing")
     assert status == 404
     assert "/ws/tts/live" in missing["error"]
+
+
+async def test_deeply_nested_init_is_a_client_error(server: LiveServer) -> None:
+    received = await init_error(server, "[" * 100_000)
+    assert received.error is not None
+    assert "nested too deeply" in received.error["message"]
+    assert received.close_code == 1008
+
+
+async def test_health_counts_only_live_sessions_as_live(server: LiveServer) -> None:
+    async with connect(f"ws://127.0.0.1:{server.port}/ws/tts/stream") as buffered:
+        await buffered.send(json.dumps({"voice": {"mode": "id", "id": "jf_alpha"}}))
+        await wait_for(lambda: server.sessions.sessions == 1)
+        status, health = await asyncio.to_thread(get_json, server, "/health")
+    assert status == 200
+    assert health["live_sessions"] == 0
+    assert health["sessions_by_door"] == {"buffered": 1}

@@ -89,6 +89,8 @@ class Channel:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
         self._send_timeout = limits.send_timeout
         self._gone = asyncio.Event()
+        #: Why the connection ended under the session, when it was not the client closing it.
+        self._ended_by: ClientError | None = None
         self.going_away = False
         self._reader: asyncio.Task[None] | None = None
 
@@ -131,7 +133,7 @@ class Channel:
         if message.type is WSMsgType.BINARY:
             data: bytes = message.data
             return data
-        self._gone.set()
+        self._connection_ended(message.data)
         raise ClientGoneError
 
     async def receive_text(self, idle_timeout: float, waiting_for: str) -> str:
@@ -183,8 +185,17 @@ class Channel:
         while True:
             message = await self.ws.receive()
             if message.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
-                self._gone.set()
+                self._connection_ended(message.data)
                 return
+
+    def _connection_ended(self, detail: object) -> None:
+        """The socket closed; a heartbeat that got no pong means the client stopped reading."""
+        if isinstance(detail, TimeoutError) and self._ended_by is None:
+            self._ended_by = StoppedReadingError(
+                f"The client answered no ping for {self._send_timeout:g} s (--send-timeout); "
+                "closing"
+            )
+        self._gone.set()
 
     async def _stop_reader(self) -> None:
         if self._reader is not None:
@@ -197,7 +208,7 @@ class Channel:
 
     async def run(self, body: Awaitable[None]) -> None:
         """Run the session body; cancel it the moment the connection drops (or the server
-        shuts down), raising :class:`ClientGoneError`."""
+        shuts down), raising :class:`ClientGoneError` (or why the server dropped it)."""
         task = asyncio.ensure_future(body)
         gone = asyncio.ensure_future(self._gone.wait())
         try:
@@ -208,8 +219,15 @@ class Channel:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+                if self._ended_by is not None:
+                    raise self._ended_by
                 raise ClientGoneError
-        await task
+        try:
+            await task
+        except ClientGoneError:
+            if self._ended_by is not None:
+                raise self._ended_by from None
+            raise
 
     def shut_down(self) -> None:
         """The server is stopping: end the session now, closing with 1001."""
