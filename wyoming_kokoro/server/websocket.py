@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import socket
@@ -86,7 +87,8 @@ class Channel:
         self._transport = request.transport
         sock = self._transport.get_extra_info("socket") if self._transport else None
         if sock is not None:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
         self._send_timeout = limits.send_timeout
         self._gone = asyncio.Event()
         #: Why the connection ended under the session, when it was not the client closing it.
@@ -98,18 +100,18 @@ class Channel:
 
     async def send_json(self, message: dict[str, Any]) -> None:
         """One JSON text frame."""
-        await self._send(self.ws.send_str(json.dumps(message)))
+        await self._send(functools.partial(self.ws.send_str, json.dumps(message)))
 
     async def send_bytes(self, data: bytes) -> None:
         """One binary frame."""
-        await self._send(self.ws.send_bytes(data))
+        await self._send(functools.partial(self.ws.send_bytes, data))
 
-    async def _send(self, sending: Awaitable[None]) -> None:
+    async def _send(self, send: Callable[[], Awaitable[None]]) -> None:
         if self.ws.closed:
             raise ClientGoneError
         try:
             async with asyncio.timeout(self._send_timeout):
-                await sending
+                await send()
         except TimeoutError:
             raise StoppedReadingError(
                 f"The client read nothing for {self._send_timeout:g} s (--send-timeout); closing"
