@@ -52,6 +52,13 @@ def _seconds(value: str) -> float:
             f"'send_timeout' must be a number of seconds above 0, got {value!r}"
         )
     return number
+def _openai_voice(value: str) -> tuple[str, str]:
+    name, sep, voice = value.partition("=")
+    if not sep or not name.strip() or not voice.strip():
+        raise argparse.ArgumentTypeError(
+            f"--openai-voice must be NAME=VOICE such as nova=jf_nezumi, got {value!r}"
+        )
+    return name.strip().lower(), voice.strip()
 
 
 def _port(value: str) -> int:
@@ -162,6 +169,15 @@ def _live_flags(parser: argparse.ArgumentParser) -> None:
         "then it is closed (1008) and its slot freed",
     )
     live.add_argument("--max-sessions", type=_positive("max_sessions"), default=limits.max_sessions)
+    live.add_argument(
+        "--openai-voice",
+        action="append",
+        type=_openai_voice,
+        default=list(DEFAULTS.openai_voices),
+        metavar="NAME=VOICE",
+        help="map an OpenAI voice name (alloy, nova, ...) to a voice or blend of ours for "
+        "/v1/audio/speech (repeatable)",
+    )
 
 
 def _wyoming_flags(parser: argparse.ArgumentParser) -> None:
@@ -233,6 +249,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             send_timeout=args.send_timeout,
             max_sessions=args.max_sessions,
         ),
+        openai_voices=tuple(args.openai_voice),
         debug=args.debug,
         addon=args.addon_options is not None,
     )

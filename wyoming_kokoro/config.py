@@ -54,6 +54,8 @@ class Settings:
     streaming: bool = True
     samples_per_chunk: int = 1024
     limits: Limits = field(default_factory=Limits)
+    #: ``--openai-voice NAME=VOICE``: OpenAI voice names mapped to ours, over the built-in table.
+    openai_voices: tuple[tuple[str, str], ...] = ()
     debug: bool = False
     #: Running as the Home Assistant add-on: announce the servers to the Supervisor.
     addon: bool = False
