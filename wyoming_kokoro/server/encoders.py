@@ -10,6 +10,7 @@ OpenAI streams it), MP3 has no Xing header to patch, FLAC no total length.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -95,9 +96,10 @@ class _Sink:
 
 
 class AvEncoder:
-    """An FFmpeg encoder and muxer (PyAV) writing into memory; not thread-safe, one per response.
+    """An FFmpeg encoder and muxer (PyAV) writing into memory, one per response.
 
-    Blocking (it runs the codec): call it from a worker thread when the audio is long.
+    Blocking (it runs the codec): call it from a worker thread. Calls are serialized, so a
+    ``close`` for a cancelled response waits for an ``encode`` still running in another thread.
     """
 
     def __init__(self, audio_format: AudioFormat, sample_rate: int = audio.SAMPLE_RATE) -> None:
@@ -119,31 +121,35 @@ class AvEncoder:
         self._stream = stream
         self._pts = 0
         self._closed = False
+        self._lock = threading.Lock()
 
     def encode(self, pcm: bytes) -> bytes:
         """Encode a segment; what the codec holds back (a partial frame) follows later."""
-        if pcm:
-            samples = np.frombuffer(pcm, dtype="<i2").reshape(1, -1)
-            frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
-            frame.sample_rate = self._sample_rate
-            frame.pts = self._pts
-            self._pts += frame.samples
-            self._container.mux(self._stream.encode(frame))
-        return self._sink.drain()
+        with self._lock:
+            if pcm and not self._closed:
+                samples = np.frombuffer(pcm, dtype="<i2").reshape(1, -1)
+                frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
+                frame.sample_rate = self._sample_rate
+                frame.pts = self._pts
+                self._pts += frame.samples
+                self._container.mux(self._stream.encode(frame))
+            return self._sink.drain()
 
     def finish(self) -> bytes:
         """Flush the codec, write the trailer, close; the last bytes."""
-        if not self._closed:
-            self._closed = True
-            self._container.mux(self._stream.encode(None))
-            self._container.close()
-        return self._sink.drain()
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._container.mux(self._stream.encode(None))
+                self._container.close()
+            return self._sink.drain()
 
     def close(self) -> None:
         """Release the codec without the last bytes (the client went away)."""
-        if not self._closed:
-            self._closed = True
-            self._container.close()
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._container.close()
 
 
 def new_encoder(name: str) -> Encoder:

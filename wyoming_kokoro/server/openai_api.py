@@ -1,0 +1,284 @@
+"""OpenAI's speech API on the live port: ``POST /v1/audio/speech``, ``GET /v1/audio/voices``,
+``GET /v1/models``.
+
+The reply streams: the input goes to :meth:`Engine.stream` as one piece, through the same
+segmenter and scheduler as ``/ws/tts/live``, and each segment's audio is encoded (one encoder per
+request, in a worker thread) and written as a chunk the moment it is ready. With
+``stream_format: "sse"`` the same bytes go out base64-encoded in ``speech.audio.delta`` events,
+then ``speech.audio.done``. A client that goes away cancels the synthesis still queued for it.
+Errors are answered in OpenAI's JSON shape (:class:`~.openai_request.ApiError`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import logging
+import time
+from typing import Any
+
+from aiohttp import web
+
+from ..aio import once
+from ..engine import Engine, SynthesisError
+from ..engine.audio import duration_seconds
+from .appkeys import ENGINE_KEY, METRICS_KEY, SESSIONS_KEY, SETTINGS_KEY
+from .encoders import FORMATS, Encoder, new_encoder
+from .openai_request import MODELS, ApiError, SpeechRequest, decode_body, parse_speech
+from .openai_voices import openai_voice_table
+from .protocol import BusyError
+from .sessions import Session
+
+_LOGGER = logging.getLogger(__name__)
+
+SPEECH_PATH = "/v1/audio/speech"
+VOICES_PATH = "/v1/audio/voices"
+MODELS_PATH = "/v1/models"
+#: The door's name in metrics and session counts.
+DOOR = "openai"
+#: Seconds a busy client is told to wait (``Retry-After``).
+RETRY_AFTER_SECONDS = 1
+
+_VOICE_TABLE_KEY: web.AppKey[dict[str, str]] = web.AppKey("openai_voice_table", dict)
+
+
+def add_openai_routes(app: web.Application) -> None:
+    """Register the OpenAI-compatible routes (the app's engine and settings keys must be set
+    before it starts)."""
+    app.on_startup.append(_settle_voice_table)
+    app.router.add_post(SPEECH_PATH, speech)
+    app.router.add_route("*", SPEECH_PATH, _method_not_allowed)
+    app.router.add_get(VOICES_PATH, voices)
+    app.router.add_route("*", VOICES_PATH, _method_not_allowed)
+    app.router.add_get(MODELS_PATH, models)
+    app.router.add_route("*", MODELS_PATH, _method_not_allowed)
+    app.router.add_route("*", "/v1/{tail:.*}", _not_found)
+
+
+async def _settle_voice_table(app: web.Application) -> None:
+    """Resolve the OpenAI voice table once, for the bank that is loaded; warn about entries
+    that name no loaded voice (requests for them get a clear 400)."""
+    engine, settings = app[ENGINE_KEY], app[SETTINGS_KEY]
+    table = openai_voice_table(engine.voices.names, settings.openai_voices, settings.voice)
+    for name, voice in table.items():
+        try:
+            engine.voices.style(voice)
+        except ValueError as error:
+            _LOGGER.warning(
+                "OpenAI voice %r maps to %r, which is not loaded: %s", name, voice, error
+            )
+    app[_VOICE_TABLE_KEY] = table
+
+
+def _voice_table(app: web.Application) -> dict[str, str]:
+    if _VOICE_TABLE_KEY not in app:  # a sub-application started without our startup hook
+        engine, settings = app[ENGINE_KEY], app[SETTINGS_KEY]
+        return openai_voice_table(engine.voices.names, settings.openai_voices, settings.voice)
+    return app[_VOICE_TABLE_KEY]
+
+
+def _count_error(app: web.Application, kind: str) -> None:
+    if METRICS_KEY in app:
+        app[METRICS_KEY].error(DOOR, kind)
+
+
+# -- routes ------------------------------------------------------------------------------------
+
+
+async def speech(request: web.Request) -> web.StreamResponse:
+    """``POST /v1/audio/speech``: check, admit, then stream the encoded audio."""
+    app = request.app
+    engine, settings = app[ENGINE_KEY], app[SETTINGS_KEY]
+    try:
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge as error:
+            raise ApiError(
+                413, f"The request body is too large: {error.text}", code="body_too_large"
+            ) from None
+        body = decode_body(request.content_type, raw)
+        speech_request = parse_speech(
+            body, engine, _voice_table(app), settings.limits.max_text_chars
+        )
+    except ApiError as error:
+        _LOGGER.info("Client %s: %s", request.remote, error.message)
+        _count_error(app, "invalid_request" if error.status == 400 else "limit")
+        return error.response()
+    try:
+        async with app[SESSIONS_KEY].session(DOOR) as session:
+            return await _respond(request, speech_request, engine, session)
+    except BusyError as error:
+        return ApiError(
+            503,
+            str(error),
+            code="server_busy",
+            kind="server_error",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ).response()
+
+
+async def voices(request: web.Request) -> web.Response:
+    """``GET /v1/audio/voices``: our voices, then the OpenAI names and the voice each means."""
+    engine = request.app[ENGINE_KEY]
+    table = _voice_table(request.app)
+    ours: list[dict[str, Any]] = [{"id": name, "name": name} for name in engine.voices.names]
+    mapped: list[dict[str, Any]] = [
+        {"id": name, "name": f"{name} ({voice})", "voice": voice} for name, voice in table.items()
+    ]
+    return web.json_response(
+        {
+            "voices": ours + mapped,
+            "openai_voices": table,
+            "default_voice": engine.default_params.voice,
+        }
+    )
+
+
+async def models(request: web.Request) -> web.Response:
+    """``GET /v1/models``: OpenAI's list shape; every model is an alias of the one engine."""
+    return web.json_response(
+        {
+            "object": "list",
+            "data": [
+                {"id": name, "object": "model", "created": 0, "owned_by": "kokoro-live"}
+                for name in MODELS
+            ],
+        }
+    )
+
+
+async def _method_not_allowed(request: web.Request) -> web.Response:
+    allowed = sorted(
+        route.method
+        for route in request.match_info.route.resource or ()
+        if route.method not in ("*", "HEAD")
+    )
+    return ApiError(
+        405,
+        f"{request.method} is not allowed on {request.path}; use {', '.join(allowed)}",
+        code="method_not_allowed",
+        headers={"Allow": ", ".join(allowed)},
+    ).response()
+
+
+async def _not_found(request: web.Request) -> web.Response:
+    return ApiError(
+        404,
+        f"Not found: {request.path}. This server offers {SPEECH_PATH}, {VOICES_PATH} and "
+        f"{MODELS_PATH}",
+        code="not_found",
+    ).response()
+
+
+# -- streaming ---------------------------------------------------------------------------------
+
+
+class _Writer:
+    """Writes a reply as it comes: raw audio bytes, or SSE events of base64 audio."""
+
+    def __init__(self, request: web.Request, speech_request: SpeechRequest) -> None:
+        self._request = request
+        self.sse = speech_request.stream_format == "sse"
+        content_type = (
+            "text/event-stream"
+            if self.sse
+            else FORMATS[speech_request.response_format].content_type
+        )
+        self.response = web.StreamResponse(
+            headers={"Content-Type": content_type, "Cache-Control": "no-store"}
+        )
+        self.response.enable_chunked_encoding()
+
+    @property
+    def started(self) -> bool:
+        return self.response.prepared
+
+    async def audio(self, data: bytes) -> None:
+        if not data:
+            return
+        if self.sse:
+            data = _event({"type": "speech.audio.delta", "audio": base64.b64encode(data).decode()})
+        await self._write(data)
+
+    async def done(self) -> None:
+        if self.sse:
+            # No tokens are counted here: usage is reported, as OpenAI's shape wants, as zeros.
+            usage = {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
+            await self._write(_event({"type": "speech.audio.done", "usage": usage}))
+
+    async def error(self, error: ApiError) -> None:
+        """An error after the reply started: an SSE error event; raw audio can only stop."""
+        if self.sse:
+            body = {"message": error.message, "type": error.kind, "param": None, "code": error.code}
+            await self._write(_event({"type": "error", "error": body}))
+
+    async def start(self) -> None:
+        """Send the status and headers (at the first bytes, or for an empty reply)."""
+        if not self.response.prepared:
+            await self.response.prepare(self._request)
+
+    async def _write(self, data: bytes) -> None:
+        await self.start()
+        await self.response.write(data)
+
+
+def _event(payload: dict[str, Any]) -> bytes:
+    return f"data: {json.dumps(payload)}\n\n".encode()
+
+
+async def _respond(
+    request: web.Request, speech_request: SpeechRequest, engine: Engine, session: Session
+) -> web.StreamResponse:
+    """Stream the reply; a server fault before the first byte is a JSON 500, after it an SSE
+    error event or (raw audio) a reply cut short, never a quietly complete-looking one."""
+    writer = _Writer(request, speech_request)
+    encoder = new_encoder(speech_request.response_format)
+    session.text_received()
+    started = time.monotonic()
+    try:
+        await _stream_audio(speech_request, engine, encoder, writer, session)
+    except SynthesisError as error:
+        session.failed("synthesis")
+        _LOGGER.error("Speech for %s failed: %s", request.remote, error)
+        api_error = ApiError(500, str(error), code="synthesis_failed", kind="server_error")
+        if not writer.started:
+            return api_error.response()
+        await writer.error(api_error)
+        if not writer.sse and request.transport is not None:
+            request.transport.close()  # a truncated chunked body tells the client it failed
+        return writer.response
+    except ConnectionError:
+        session.disconnected()
+        _LOGGER.debug("Client %s went away", request.remote)
+        return writer.response
+    finally:
+        # In a thread: a cancelled request's last encode may still be running in one.
+        await asyncio.to_thread(encoder.close)
+    _LOGGER.debug(
+        "Spoke %d characters to %s in %.2f s",
+        len(speech_request.text),
+        request.remote,
+        time.monotonic() - started,
+    )
+    return writer.response
+
+
+async def _stream_audio(
+    speech_request: SpeechRequest,
+    engine: Engine,
+    encoder: Encoder,
+    writer: _Writer,
+    session: Session,
+) -> None:
+    stream = engine.stream(once(speech_request.text), speech_request.params)
+    async with contextlib.aclosing(stream):
+        async for pcm in stream:
+            # Encoding costs milliseconds per second of audio: off the event loop.
+            data = await asyncio.to_thread(encoder.encode, pcm)
+            await writer.audio(data)
+            session.audio_sent(duration_seconds(pcm))
+    await writer.audio(await asyncio.to_thread(encoder.finish))
+    await writer.done()
+    await writer.start()  # nothing speakable in the input: an empty, complete reply
