@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import voluptuous as vol
@@ -70,7 +70,7 @@ class SpeechRequest:
     stream_format: str
     model: str
     #: What the client sent as ``voice`` (an OpenAI name stays an OpenAI name here).
-    voice_requested: str | None = field(default=None)
+    voice_requested: str | None = None
 
 
 def _one_of(name: str, choices: Sequence[str]) -> Callable[[object], str]:
