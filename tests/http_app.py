@@ -14,8 +14,6 @@ from aiohttp import web
 from wyoming_kokoro.config import Limits, Settings
 from wyoming_kokoro.engine import Engine
 from wyoming_kokoro.server.host import build_app
-from wyoming_kokoro.server.openai_api import add_openai_routes
-from wyoming_kokoro.server.playground import add_playground_routes
 
 from .helpers import TEST_SETTINGS
 
@@ -40,11 +38,7 @@ class HttpApp:
 
 def live_port_app(engine: Engine, settings: Settings) -> web.Application:
     """The live port's application with every route."""
-    app = build_app(engine, settings)
-    # Until the host registers them itself (then these two lines go).
-    add_openai_routes(app)
-    add_playground_routes(app)
-    return app
+    return build_app(engine, settings)
 
 
 async def start_http_app(

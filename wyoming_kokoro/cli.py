@@ -52,6 +52,8 @@ def _seconds(value: str) -> float:
             f"'send_timeout' must be a number of seconds above 0, got {value!r}"
         )
     return number
+
+
 def _openai_voice(value: str) -> tuple[str, str]:
     name, sep, voice = value.partition("=")
     if not sep or not name.strip() or not voice.strip():

@@ -20,6 +20,8 @@ from ..engine import Engine
 from . import buffered, live
 from .appkeys import ENGINE_KEY, METRICS_KEY, SESSIONS_KEY, SETTINGS_KEY
 from .metrics import CONTENT_TYPE, Metrics
+from .openai_api import add_openai_routes
+from .playground import add_playground_routes
 from .sessions import Sessions
 from .websocket import CHANNELS_KEY
 from .wyoming.info import describe_voice
@@ -54,8 +56,9 @@ def build_app(
     app.router.add_get("/health", _health)
     app.router.add_get("/voices", _voices)
     app.router.add_get("/metrics", _metrics)
-    # Further route modules register here, each with one call taking the app (e.g. the HTTP
-    # speech API and the playground): they read what they need through appkeys.py.
+    # Route modules of their own, each reading what it needs through appkeys.py.
+    add_openai_routes(app)
+    add_playground_routes(app)
     app.on_response_prepare.append(_server_header)
     app.on_shutdown.append(_close_sessions)
     return app
