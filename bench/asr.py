@@ -30,14 +30,32 @@ def _model() -> Any:
     return WhisperModel(str(get_model_path()), device="cpu", compute_type="int8", cpu_threads=2)
 
 
-def transcribe(pcm: bytes, sample_rate: int = SAMPLE_RATE) -> str:
-    """What Whisper tiny.en hears in PCM s16le mono audio."""
+def _whisper_input(pcm: bytes, sample_rate: int) -> np.ndarray[Any, np.dtype[np.float32]]:
     samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
     if sample_rate != WHISPER_RATE and len(samples):
         positions = np.arange(0, len(samples), sample_rate / WHISPER_RATE)
         samples = np.interp(positions, np.arange(len(samples)), samples).astype(np.float32)
+    return samples
+
+
+def transcribe(pcm: bytes, sample_rate: int = SAMPLE_RATE) -> str:
+    """What Whisper tiny.en hears in PCM s16le mono audio."""
+    samples = _whisper_input(pcm, sample_rate)
     segments, _ = _model().transcribe(samples, language="en", beam_size=1, vad_filter=False)
     return " ".join(segment.text.strip() for segment in segments)
+
+
+def word_spans(pcm: bytes, sample_rate: int = SAMPLE_RATE) -> list[tuple[str, float, float]]:
+    """Each word Whisper hears, with its start and end in seconds."""
+    samples = _whisper_input(pcm, sample_rate)
+    segments, _ = _model().transcribe(
+        samples, language="en", beam_size=1, vad_filter=False, word_timestamps=True
+    )
+    return [
+        (word.word.strip(), float(word.start), float(word.end))
+        for segment in segments
+        for word in segment.words or ()
+    ]
 
 
 def _spell_number(match: re.Match[str]) -> str:

@@ -1,9 +1,11 @@
 """Benchmark: time to first audio, real-time factor and concurrent streams, printed as JSON.
 
-Runs the real model, an in-process /ws/tts/live server on a real socket, and a naive baseline
-(kokoro-onnx ``create_stream`` on the whole text) in the same run::
+Runs the real model, an in-process /ws/tts/live server on a real socket, and naive baselines
+(kokoro-onnx ``Kokoro`` on the first clause "Okay," alone, and ``create_stream`` on the whole
+text) in the same run. By default the engine runs twice, decoding only the kept frames and
+decoding every frame (``--no-vocoder-crop``), so the two compare in one run::
 
-    .venv/bin/python bench/bench.py [--sessions 4] [--repeats 3]
+    .venv/bin/python bench/bench.py [--sessions 6] [--repeats 3] [--crop on|off|both]
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import resource
 import statistics
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from websockets.asyncio.client import connect
@@ -28,6 +32,10 @@ REPLY = (
     "The front door is locked, and the garage is closed. "
     "Tomorrow it will rain in the afternoon, so take an umbrella."
 )
+LONG_FIRST_CLAUSE = (
+    "The front door is locked and the garage is closed and all the lights downstairs are off now."
+)
+FIRST_CLAUSE = "Okay,"
 WORDS_PER_SECOND = 15.0
 
 
@@ -95,16 +103,22 @@ async def live_session(port: int, pieces: list[str], interval: float) -> Session
     return result
 
 
-def naive_baseline(engine: Engine) -> dict[str, float]:
-    """kokoro-onnx's own create_stream on the whole text, as the seed plan did."""
+def naive_baseline(settings: Settings, voice: str, language: str) -> dict[str, float]:
+    """kokoro-onnx's own ``Kokoro``: "Okay," alone (the naive limit), and create_stream."""
     from kokoro_onnx import Kokoro
 
     from wyoming_kokoro.modelfiles import resolve_model_files
 
-    files = resolve_model_files(engine.settings)
+    files = resolve_model_files(settings)
     kokoro = Kokoro(str(files.model), str(files.voices))
-    voice = engine.default_params.voice
-    language = engine.default_params.language
+
+    def first_clause() -> float:
+        started = time.perf_counter()
+        kokoro.create(FIRST_CLAUSE, voice, lang=language)
+        return time.perf_counter() - started
+
+    first_clause()  # warm-up
+    okay = statistics.median(first_clause() for _ in range(3))
 
     async def first_chunk() -> tuple[float, float, float]:
         started = time.perf_counter()
@@ -116,12 +130,12 @@ def naive_baseline(engine: Engine) -> dict[str, float]:
             samples += len(audio)
         return ttfa, time.perf_counter() - started, samples / SAMPLE_RATE
 
-    asyncio.run(first_chunk())  # warm-up
     ttfa, total, seconds = asyncio.run(first_chunk())
     whole, _ = kokoro.create(REPLY, voice, lang=language)
     return {
-        "ttfa_s": ttfa,
-        "total_s": total,
+        "okay_inference_s": okay,
+        "create_stream_ttfa_s": ttfa,
+        "create_stream_total_s": total,
         "audio_s": seconds,
         "whole_text_create_audio_s": len(whole) / SAMPLE_RATE,
     }
@@ -133,39 +147,80 @@ def summarize(values: list[float]) -> dict[str, float]:
     return {"p50": statistics.median(ordered), "p95": p95, "max": ordered[-1]}
 
 
-async def run(sessions: int, repeats: int) -> dict[str, Any]:
-    settings = Settings(language="en-us", live_host="127.0.0.1", live_port=0)
-    settings = Settings(**{**settings.__dict__, "limits": Limits(max_sessions=64)})
+@dataclass
+class QueueClock:
+    """Seconds segments waited for a worker, measured around the engine's scheduler."""
+
+    waited: float = 0.0
+
+    def wrap(self, submit: Callable[..., Any]) -> Callable[..., Any]:
+        def timed_submit(work: Callable[[], Any], **kwargs: Any) -> Any:
+            queued = time.perf_counter()
+
+            def timed_work() -> Any:
+                self.waited += time.perf_counter() - queued
+                return work()
+
+            return submit(timed_work, **kwargs)
+
+        return timed_submit
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _words(text: str) -> list[str]:
+    words = text.split(" ")
+    return [w + " " for w in words[:-1]] + [words[-1]]
+
+
+async def measure_engine(settings: Settings, sessions: int, repeats: int) -> dict[str, Any]:
+    """Every engine figure for one setting, through a live server on a real socket."""
     engine = await asyncio.to_thread(Engine.load, settings)
+    clock = QueueClock()
+    scheduler: Any = engine._scheduler
+    scheduler.submit = clock.wrap(scheduler.submit)
     server = LiveServer(engine, settings)
     await server.start()
+    model = engine._model
     try:
-        words = REPLY.split(" ")
-        word_pieces = [w + " " for w in words[:-1]] + [words[-1]]
+        stages_before = model.stage_times()
         whole = [await live_session(server.port, [REPLY], 0) for _ in range(repeats)]
+        stages_after = model.stage_times()
+        waited = clock.waited
         streamed = [
-            await live_session(server.port, word_pieces, 1 / WORDS_PER_SECOND)
+            await live_session(server.port, _words(REPLY), 1 / WORDS_PER_SECOND)
             for _ in range(repeats)
         ]
+        long_first = [
+            await live_session(server.port, [LONG_FIRST_CLAUSE], 0) for _ in range(repeats)
+        ]
         concurrent = await asyncio.gather(
-            *(live_session(server.port, word_pieces, 1 / WORDS_PER_SECOND) for _ in range(sessions))
+            *(
+                live_session(server.port, _words(REPLY), 1 / WORDS_PER_SECOND)
+                for _ in range(sessions)
+            )
         )
-        baseline = await asyncio.to_thread(naive_baseline, engine)
     finally:
         await server.close()
         engine.close()
 
-    whole_ttfa = statistics.median(r.ttfa for r in whole)
     synth_seconds = statistics.median(r.total for r in whole)
+    audio_seconds = whole[0].audio_seconds
+
+    def per_reply(after: float, before: float) -> float:
+        return (after - before) / repeats
+
     return {
         "model": engine.description,
-        "voice": engine.default_params.voice,
-        "language": engine.default_params.language,
+        "vocoder_crop": settings.vocoder_crop,
         "reply_sent_whole": {
-            "ttfa_s": whole_ttfa,
+            "ttfa_s": statistics.median(r.ttfa for r in whole),
             "total_s": synth_seconds,
-            "audio_s": whole[0].audio_seconds,
-            "real_time_factor": synth_seconds / whole[0].audio_seconds,
+            "audio_s": audio_seconds,
+            "real_time_factor": synth_seconds / audio_seconds,
             "underruns": max(r.underruns for r in whole),
         },
         "reply_streamed_15_words_per_s": {
@@ -174,24 +229,70 @@ async def run(sessions: int, repeats: int) -> dict[str, Any]:
             "underruns": max(r.underruns for r in streamed),
             "gap_seconds": max(r.gap_seconds for r in streamed),
         },
-        "naive_baseline_create_stream": baseline,
-        "ttfa_improvement_vs_baseline": baseline["ttfa_s"] / whole_ttfa,
-        "streamed_vs_whole_text_duration": whole[0].audio_seconds
-        / baseline["whole_text_create_audio_s"],
+        "long_first_clause_sent_whole": {"ttfa_s": statistics.median(r.ttfa for r in long_first)},
+        "stages_per_reply_sent_whole_s": {
+            "phonemize": per_reply(stages_after.phonemize, stages_before.phonemize),
+            "front": per_reply(stages_after.front, stages_before.front),
+            "vocoder": per_reply(stages_after.vocoder, stages_before.vocoder),
+            "queueing": waited / repeats,
+            "frames_decoded_share": (stages_after.frames_decoded - stages_before.frames_decoded)
+            / max(1, stages_after.frames_predicted - stages_before.frames_predicted),
+        },
         f"concurrent_{sessions}_streamed_sessions": {
             "ttfa_s": summarize([r.ttfa for r in concurrent]),
             "sessions_with_underrun": sum(1 for r in concurrent if r.underruns),
             "gap_seconds_per_session": summarize([r.gap_seconds for r in concurrent]),
         },
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+async def run(sessions: int, repeats: int, crops: list[bool]) -> dict[str, Any]:
+    base = Settings(language="en-us", live_host="127.0.0.1", live_port=0)
+    base = replace(base, limits=Limits(max_sessions=64))
+    results = {}
+    for crop in crops:
+        name = "vocoder_crop" if crop else "no_vocoder_crop"
+        results[name] = await measure_engine(replace(base, vocoder_crop=crop), sessions, repeats)
+    voice = base.voice
+    language = base.language or "en-us"
+    baseline = await asyncio.to_thread(naive_baseline, base, voice, language)
+    okay = baseline["okay_inference_s"]
+    for figures in results.values():
+        whole = figures["reply_sent_whole"]
+        figures["ttfa_vs_raw_okay"] = whole["ttfa_s"] / okay
+        figures["long_first_clause_ttfa_vs_raw_okay"] = (
+            figures["long_first_clause_sent_whole"]["ttfa_s"] / okay
+        )
+        figures["ttfa_improvement_vs_create_stream"] = (
+            baseline["create_stream_ttfa_s"] / whole["ttfa_s"]
+        )
+        figures["streamed_vs_whole_text_duration"] = (
+            whole["audio_s"] / baseline["whole_text_create_audio_s"]
+        )
+    return {
+        "model": next(iter(results.values()))["model"],
+        "voice": voice,
+        "language": language,
+        "naive_baseline": baseline,
+        **results,
+        "peak_rss_mb_with_baseline": peak_rss_mb(),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sessions", type=int, default=4)
+    parser.add_argument("--sessions", type=int, default=6)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--crop",
+        choices=("on", "off", "both"),
+        default="both",
+        help="decode only the kept frames (on), every frame (off), or both for comparison",
+    )
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(run(args.sessions, args.repeats)), indent=2))
+    crops = {"on": [True], "off": [False], "both": [True, False]}[args.crop]
+    print(json.dumps(asyncio.run(run(args.sessions, args.repeats, crops)), indent=2))
 
 
 if __name__ == "__main__":

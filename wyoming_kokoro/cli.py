@@ -123,6 +123,12 @@ def _model_flags(parser: argparse.ArgumentParser) -> None:
         help="run an int8 model's convolutions as exported (the default rewrites them to a "
         "faster, bit-identical form on CPUs with VNNI)",
     )
+    model.add_argument(
+        "--vocoder-crop",
+        action="store_true",
+        help="experimental: skip decoding the leading pad and trailing pause (about 6 %% less "
+        "vocoder work; segment lengths move by up to 3 %%)",
+    )
 
 
 def _speech_flags(parser: argparse.ArgumentParser) -> None:
@@ -236,6 +242,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         speed=args.speed,
         threads=args.threads,
         int8_rewrite=not args.no_int8_rewrite,
+        vocoder_crop=args.vocoder_crop,
         live_host=args.live_host,
         live_port=args.live_port,
         live=not args.no_live,

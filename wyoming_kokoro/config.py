@@ -45,6 +45,9 @@ class Settings:
     speed: float = 1.0
     threads: int | None = None
     int8_rewrite: bool = True
+    #: Decode only the frames that will be heard (not the leading pad and trailing pause).
+    #: Off by default: it moves segment lengths by up to 3 % for about 6 % less vocoder work.
+    vocoder_crop: bool = False
     live_host: str = "0.0.0.0"
     live_port: int = DEFAULT_LIVE_PORT
     live: bool = True

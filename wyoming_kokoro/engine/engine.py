@@ -173,7 +173,7 @@ class Engine:
         files = resolve_model_files(settings)
         threads = settings.threads or os.cpu_count() or 1
         started = time.monotonic()
-        model = KokoroModel(files.model, threads, settings.int8_rewrite)
+        model = KokoroModel(files.model, threads, settings.int8_rewrite, settings.vocoder_crop)
         voices = VoiceBank.load(files.voices)
         engine = cls(model, voices, settings, files.description, workers=INFERENCE_WORKERS)
         engine.warm_up()
@@ -263,9 +263,9 @@ class Engine:
             parts = [audio.silence(pause_before)] if pause_before > 0 else []
             spoken = verbalize(segment.text, params.language)
             for batch in self._model.phonemize(spoken, params.language):
-                samples = self._model.infer(batch, params.style, params.speed, run_options)
-                if len(samples):
-                    parts.append(audio.fade_edges(samples))
+                spoken_batch = self._model.infer(batch, params.style, params.speed, run_options)
+                if len(spoken_batch.audio):
+                    parts.append(audio.fade_edges(spoken_batch.audio))
         except JobCancelledError:
             raise
         except Exception as error:

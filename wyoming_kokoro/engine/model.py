@@ -1,4 +1,4 @@
-"""The Kokoro ONNX model: one onnxruntime session and the phonemizers that feed it.
+"""The Kokoro ONNX model: its onnxruntime sessions and the phonemizers that feed them.
 
 Every call blocks (inference takes tens to hundreds of milliseconds): the engine runs them on
 the scheduler's worker threads, never on the event loop.
@@ -6,6 +6,11 @@ the scheduler's worker threads, never on the event loop.
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +21,67 @@ from numpy.typing import NDArray
 from .int8_rewrite import load_model_bytes
 from .japanese import load_japanese_phonemizer
 from .scheduler import JobCancelledError
+from .vocoder_split import (
+    SAMPLES_PER_FRAME,
+    CropWindow,
+    SplitError,
+    crop_window,
+    split_model,
+)
+
+_LOGGER = logging.getLogger(__name__)
 
 MAX_PHONEMES = 510
 
 
-class KokoroModel:
-    """The onnxruntime session and the phonemizer; all calls are blocking (worker threads)."""
+@dataclass(frozen=True)
+class Inference:
+    """One batch of phonemes spoken: the kept audio, and where each token falls in it.
 
-    def __init__(self, model_path: Path, threads: int, int8_rewrite: bool = True) -> None:
+    Token ``i`` (pad tokens first and last included) spans frames ``sum(durations[:i])`` to
+    ``sum(durations[:i + 1])`` of the model's timeline, ``SAMPLES_PER_FRAME`` samples each;
+    ``audio`` starts at sample ``start_sample`` of that timeline. ``durations`` is empty when
+    the model could not be split (an unknown export).
+    """
+
+    audio: NDArray[np.float32]
+    durations: NDArray[np.int64]
+    start_sample: int
+
+
+@dataclass
+class StageTimes:
+    """Cumulative seconds per stage of the model runs, and frames decoded vs predicted."""
+
+    phonemize: float = 0.0
+    front: float = 0.0
+    vocoder: float = 0.0
+    runs: int = 0
+    frames_predicted: int = 0
+    frames_decoded: int = 0
+
+
+#: Frames decoded before the first and after the last sounding frame, for the vocoder's context
+#: (measured with bench/quality.py: fewer makes the edges of the speech fade differently).
+CROP_LEAD_FRAMES = 8
+CROP_TAIL_FRAMES = 16
+
+
+class KokoroModel:
+    """The onnxruntime sessions and the phonemizer; all calls are blocking (worker threads).
+
+    The graph is split where the vocoder starts (``vocoder_split``): the front part predicts
+    durations, F0 and energy, then the vocoder decodes the frames (with ``vocoder_crop``, only
+    those that will be heard).
+    """
+
+    def __init__(
+        self,
+        model_path: Path,
+        threads: int,
+        int8_rewrite: bool = True,
+        vocoder_crop: bool = False,
+    ) -> None:
         from kokoro_onnx.chunker import split_phonemes
         from kokoro_onnx.session import embedded_vocab, input_dtypes, resolve_providers
         from kokoro_onnx.tokenizer import Tokenizer
@@ -38,14 +96,25 @@ class KokoroModel:
         # Spinning worker threads win a few percent on an idle machine and lose 1.5-2.5x when
         # anything else wants the CPU (measured): a home server always shares its CPU.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(
-            load_model_bytes(model_path, int8_rewrite),
-            sess_options=options,
-            providers=resolve_providers(),
-        )
-        vocab: dict[str, int] = embedded_vocab(self.session)
+        providers = resolve_providers()
+        model_bytes = load_model_bytes(model_path, int8_rewrite)
+        self.vocoder: ort.InferenceSession | None = None
+        try:
+            split = split_model(model_bytes)
+        except SplitError as error:
+            _LOGGER.info("Decoding every frame: %s", error)
+            self.front = ort.InferenceSession(model_bytes, options, providers=providers)
+        else:
+            del model_bytes
+            self.front = ort.InferenceSession(split.front, options, providers=providers)
+            self.vocoder = ort.InferenceSession(split.vocoder, options, providers=providers)
+            self._cut = split.cut
+        self.vocoder_crop = vocoder_crop
+        self.stages = StageTimes()
+        self._stages_lock = threading.Lock()
+        vocab: dict[str, int] = embedded_vocab(self.front)
         self.tokenizer = Tokenizer(vocab=vocab) if vocab else Tokenizer()
-        self._dtypes: dict[str, Any] = input_dtypes(self.session)
+        self._dtypes: dict[str, Any] = input_dtypes(self.front)
         self._tokens_input = "input_ids" if "input_ids" in self._dtypes else "tokens"
         self._split = split_phonemes
         self._trim = trim
@@ -53,12 +122,15 @@ class KokoroModel:
 
     def phonemize(self, text: str, language: str) -> list[str]:
         """Phonemes for ``text``, in batches the model accepts (never dropping the tail)."""
+        started = time.perf_counter()
         if language == "ja" and self._japanese is not None:
             phonemes = self._japanese(text)
         else:
             phonemes = self.tokenizer.phonemize(text, language)
         phonemes = " ".join(phonemes.split())
-        return [batch for batch in self._split(phonemes, MAX_PHONEMES) if batch.strip()]
+        batches = [batch for batch in self._split(phonemes, MAX_PHONEMES) if batch.strip()]
+        self._count(phonemize=time.perf_counter() - started)
+        return batches
 
     def infer(
         self,
@@ -66,14 +138,14 @@ class KokoroModel:
         style: NDArray[np.float32],
         speed: float,
         run_options: ort.RunOptions | None = None,
-    ) -> NDArray[np.float32]:
+    ) -> Inference:
         """Audio for one batch of phonemes, with the model's edge silence trimmed.
 
         Setting ``run_options.terminate`` from another thread stops a running inference.
         """
         tokens = self.tokenizer.tokenize(phonemes)
         if not tokens:
-            return np.zeros(0, dtype=np.float32)
+            return Inference(np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64), 0)
         row = style[min(len(tokens), len(style)) - 1]
         inputs = {
             self._tokens_input: np.array([[0, *tokens, 0]], dtype=self._dtypes[self._tokens_input]),
@@ -81,11 +153,83 @@ class KokoroModel:
             "speed": np.array([speed], dtype=self._dtypes["speed"]),
         }
         try:
-            outputs = self.session.run(None, inputs, run_options)
+            raw, durations = self._run(inputs, run_options)
         except Exception:
             if run_options is not None and run_options.terminate:
                 raise JobCancelledError from None
             raise
-        raw = np.asarray(outputs[0], dtype=np.float32).ravel()
-        trimmed, _ = self._trim(raw)
-        return np.asarray(trimmed, dtype=np.float32)
+        trimmed, (start, _) = self._trim(raw)
+        return Inference(np.asarray(trimmed, dtype=np.float32), durations, int(start))
+
+    def _run(
+        self, inputs: dict[str, NDArray[Any]], run_options: ort.RunOptions | None
+    ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+        """Raw audio on the model's whole timeline, and the frames per token."""
+        started = time.perf_counter()
+        if self.vocoder is None:
+            outputs = self.front.run(None, inputs, run_options)
+            self._count(front=time.perf_counter() - started)
+            audio = np.asarray(outputs[0], dtype=np.float32).ravel()
+            return audio, np.zeros(0, dtype=np.int64)
+        cut = self._cut
+        durations, features, f0, noise = self.front.run(
+            list(cut.front_outputs), inputs, run_options
+        )
+        durations = np.asarray(durations, dtype=np.int64).ravel()
+        frames = features.shape[2]
+        window = (
+            crop_window(durations, noise, CROP_LEAD_FRAMES, CROP_TAIL_FRAMES)
+            if self.vocoder_crop
+            else CropWindow(0, frames)
+        )
+        if window.frames == 0:
+            window = CropWindow(0, frames)
+        a, b = window.start, window.end
+        decoded = time.perf_counter()
+        if run_options is not None and run_options.terminate:
+            raise JobCancelledError
+        (audio,) = self.vocoder.run(
+            [cut.audio],
+            {
+                cut.features: features[:, :, a:b],
+                cut.f0: f0[:, 2 * a : 2 * b],
+                cut.noise: noise[:, 2 * a : 2 * b],
+                cut.style: inputs["style"],
+            },
+            run_options,
+        )
+        self._count(
+            front=decoded - started,
+            vocoder=time.perf_counter() - decoded,
+            predicted=frames,
+            decoded=window.frames,
+        )
+        decoded_audio = np.asarray(audio, dtype=np.float32).ravel()
+        if window == CropWindow(0, frames):
+            return decoded_audio, durations
+        # Back on the whole timeline, so trimming measures on the same grid as without the crop.
+        timeline = np.zeros(frames * SAMPLES_PER_FRAME, dtype=np.float32)
+        timeline[a * SAMPLES_PER_FRAME : a * SAMPLES_PER_FRAME + len(decoded_audio)] = decoded_audio
+        return timeline, durations
+
+    def _count(
+        self,
+        phonemize: float = 0.0,
+        front: float = 0.0,
+        vocoder: float = 0.0,
+        predicted: int = 0,
+        decoded: int = 0,
+    ) -> None:
+        with self._stages_lock:
+            stages = self.stages
+            stages.phonemize += phonemize
+            stages.front += front
+            stages.vocoder += vocoder
+            stages.runs += 1 if front else 0
+            stages.frames_predicted += predicted
+            stages.frames_decoded += decoded
+
+    def stage_times(self) -> StageTimes:
+        """A copy of the counters (they keep growing)."""
+        with self._stages_lock:
+            return dataclasses.replace(self.stages)
