@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import logging
 import os
@@ -25,8 +26,9 @@ from ..schema import RequestError, check_request
 from ..text import Segment, Segmenter
 from ..text.verbalize import verbalize
 from . import audio
+from .capacity import CapacityMeter
 from .languages import LANGUAGES, language_of_voice, normalize_language
-from .model import KokoroModel
+from .model import KokoroModel, resolve_device
 from .scheduler import InferenceScheduler, JobCancelledError
 from .voices import VoiceBank, VoiceError
 
@@ -47,6 +49,12 @@ INFERENCE_WORKERS = 2
 
 #: Segments synthesized ahead of the reader: enough to hide one inference, bounded for slow readers.
 LOOKAHEAD = 2
+
+#: Timed at warm-up to seed the capacity estimate: a sentence of ordinary length.
+CAPACITY_PROBE = "The front door is locked, and the garage is closed."
+
+#: The model a GPU runs when ``--model`` is left at the CPU's int8 default.
+CUDA_MODEL = "fp32"
 
 
 class SynthesisError(Exception):
@@ -92,20 +100,49 @@ class _Pacer:
 _Render = Callable[[Segment, float, ort.RunOptions], bytes]
 
 
+class _RunControl:
+    """The run options of one segment's current attempt.
+
+    The scheduler may interrupt a later segment to make room for a first one and run it again:
+    the new attempt gets fresh options, and an interrupt always reaches the attempt running now.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._options = ort.RunOptions()
+
+    @property
+    def options(self) -> ort.RunOptions:
+        with self._lock:
+            return self._options
+
+    def interrupt(self) -> None:
+        with self._lock:
+            self._options.terminate = True
+
+    def reset(self) -> None:
+        with self._lock:
+            self._options = ort.RunOptions()
+
+
 class _Feeder:
     """One stream's producer: cuts the arriving text into segments and queues their synthesis
-    in order, at most :data:`LOOKAHEAD` ahead of the reader."""
+    in order, at most :data:`LOOKAHEAD` ahead of the reader.
+
+    A job is started only once its place in ``pending`` is reserved, and it is queued in the same
+    step (no await in between): every job started is in ``pending`` until the reader takes it,
+    so :meth:`drop` reaches all of them, however the session ends.
+    """
 
     def __init__(self, scheduler: InferenceScheduler, render: _Render) -> None:
         self._scheduler = scheduler
         self._render = render
         self._segmenter = Segmenter()
         self._previous: Segment | None = None
+        self._slots = asyncio.Semaphore(LOOKAHEAD)
         self.pacer = _Pacer()
         #: Each segment's audio to come, in order; then None (done) or the text source's error.
-        self.pending: asyncio.Queue[asyncio.Future[bytes] | BaseException | None] = asyncio.Queue(
-            maxsize=LOOKAHEAD
-        )
+        self.pending: asyncio.Queue[asyncio.Future[bytes] | BaseException | None] = asyncio.Queue()
 
     async def feed(self, pieces: AsyncIterable[str]) -> None:
         """Read ``pieces`` to the end; a failing source is queued as its error."""
@@ -114,9 +151,16 @@ class _Feeder:
                 await self._submit(self._segmenter.push(piece))
             await self._submit(self._segmenter.finish())
         except Exception as error:
-            await self.pending.put(error)
+            self.pending.put_nowait(error)
         else:
-            await self.pending.put(None)
+            self.pending.put_nowait(None)
+
+    async def next_item(self) -> asyncio.Future[bytes] | BaseException | None:
+        """The next segment's audio to come (its place is freed for the one after)."""
+        item = await self.pending.get()
+        if isinstance(item, asyncio.Future):
+            self._slots.release()
+        return item
 
     async def _submit(self, segments: Iterable[Segment]) -> None:
         for segment in segments:
@@ -124,14 +168,19 @@ class _Feeder:
             if self._previous is not None:
                 pause = SENTENCE_PAUSE if self._previous.ends_sentence else CLAUSE_PAUSE
             self._previous = segment
-            run_options = ort.RunOptions()
+            await self._slots.acquire()
+            control = _RunControl()
             job = self._scheduler.run(
-                functools.partial(self._render, segment, pause, run_options),
+                functools.partial(self._attempt, segment, pause, control),
                 first=segment.index == 0,
                 deadline=self.pacer.deadline_for(segment),
-                interrupt=functools.partial(setattr, run_options, "terminate", True),
+                interrupt=control.interrupt,
+                reset=control.reset,
             )
-            await self.pending.put(asyncio.ensure_future(job))
+            self.pending.put_nowait(asyncio.ensure_future(job))
+
+    def _attempt(self, segment: Segment, pause: float, control: _RunControl) -> bytes:
+        return self._render(segment, pause, control.options)
 
     def drop(self) -> None:
         """The reader is gone: cancel the synthesis still queued for it."""
@@ -161,6 +210,7 @@ class Engine:
         self.settings = settings
         self.description = description
         self._scheduler = InferenceScheduler(workers=workers)
+        self.capacity = CapacityMeter()
         self._sessions = 0
         self._sessions_lock = threading.Lock()
         self.default_params = self.speech_params()
@@ -170,26 +220,41 @@ class Engine:
         """Find the files, load the model and warm it up. Blocking: call from a thread."""
         from ..modelfiles import resolve_model_files
 
+        device = resolve_device(settings.device)
+        if device == "cuda" and settings.model == "embedded":
+            settings = dataclasses.replace(settings, model=CUDA_MODEL)
         files = resolve_model_files(settings)
         threads = settings.threads or os.cpu_count() or 1
         started = time.monotonic()
-        model = KokoroModel(files.model, threads, settings.int8_rewrite, settings.vocoder_crop)
+        model = KokoroModel(
+            files.model, threads, settings.int8_rewrite, settings.vocoder_crop, device=device
+        )
         voices = VoiceBank.load(files.voices)
         engine = cls(model, voices, settings, files.description, workers=INFERENCE_WORKERS)
         engine.warm_up()
         _LOGGER.info(
-            "Loaded %s with %d voices in %.1f s (%d threads)",
+            "Loaded %s with %d voices in %.1f s (%d threads, %s); capacity about %.1f real-time "
+            "streams",
             files.description,
             len(voices.names),
             time.monotonic() - started,
             threads,
+            device,
+            engine.capacity.capacity_sessions,
         )
         return engine
 
     def warm_up(self) -> None:
-        """One short inference, so the first real request does not pay for lazy initialization."""
-        for batch in self._model.phonemize("Hello there.", self.default_params.language):
-            self._model.infer(batch, self.default_params.style, 1.0)
+        """One short inference, so the first real request does not pay for lazy initialization;
+        then one timed sentence, the capacity estimate's first measurement."""
+        params = self.default_params
+        for batch in self._model.phonemize("Hello there.", params.language):
+            self._model.infer(batch, params.style, 1.0)
+        started = time.perf_counter()
+        seconds = 0.0
+        for batch in self._model.phonemize(CAPACITY_PROBE, params.language):
+            seconds += len(self._model.infer(batch, params.style, 1.0).audio) / audio.SAMPLE_RATE
+        self.capacity.seed(seconds + SENTENCE_PAUSE, time.perf_counter() - started)
 
     def close(self) -> None:
         """Stop the workers (queued work is dropped)."""
@@ -240,8 +305,9 @@ class Engine:
         """Streams currently open."""
         return self._sessions
 
-    def stats(self) -> dict[str, int]:
-        """Counters for /health and tests."""
+    def stats(self) -> dict[str, int | float | None]:
+        """Counters for /health and tests, and the capacity estimate."""
+        rtf = self.capacity.real_time_factor
         return {
             "sessions": self._sessions,
             "queued_segments": self._scheduler.queued,
@@ -249,7 +315,26 @@ class Engine:
             "segments_synthesized": self._scheduler.stats.completed,
             "segments_cancelled": self._scheduler.stats.cancelled,
             "segments_failed": self._scheduler.stats.failed,
+            "segments_preempted": self._scheduler.stats.preempted,
+            "real_time_factor": None if rtf is None else round(rtf, 3),
+            "capacity_sessions": round(self.capacity.capacity_sessions, 2),
+            "admission_limit": self.admission_limit(),
         }
+
+    def admission_limit(self) -> int:
+        """Sessions the doors should admit at once (``--max-sessions``).
+
+        With ``auto`` (the default) it follows the measured capacity: at least two, at most the
+        ``max_sessions`` ceiling; with a number, that number.
+        """
+        limits = self.settings.limits
+        if not limits.auto_sessions:
+            return limits.max_sessions
+        return self.capacity.admission_limit(limits.max_sessions)
+
+    def can_admit(self, active: int) -> bool:
+        """Whether a new session may start beside ``active`` open ones (else: busy, 1013)."""
+        return active < self.admission_limit()
 
     def render(
         self,
@@ -275,6 +360,22 @@ class Engine:
             return b""  # nothing speakable: no pause either
         return audio.to_pcm16(np.concatenate(parts))
 
+    def _metered_render(
+        self,
+        segment: Segment,
+        params: SpeechParams,
+        pause_before: float,
+        run_options: ort.RunOptions,
+    ) -> bytes:
+        """:meth:`render` on a worker, counted by the capacity meter."""
+        self.capacity.started()
+        pcm = b""
+        try:
+            pcm = self.render(segment, params, pause_before, run_options)
+        finally:
+            self.capacity.finished(audio.duration_seconds(pcm))
+        return pcm
+
     async def stream(
         self, pieces: AsyncIterable[str], params: SpeechParams
     ) -> AsyncGenerator[bytes, None]:
@@ -286,13 +387,15 @@ class Engine:
         """
         feeder = _Feeder(
             self._scheduler,
-            lambda segment, pause, run_options: self.render(segment, params, pause, run_options),
+            lambda segment, pause, run_options: self._metered_render(
+                segment, params, pause, run_options
+            ),
         )
         with self._sessions_lock:
             self._sessions += 1
         feeding = asyncio.create_task(feeder.feed(pieces))
         try:
-            while (item := await feeder.pending.get()) is not None:
+            while (item := await feeder.next_item()) is not None:
                 if isinstance(item, BaseException):
                     raise item
                 pcm = await item
