@@ -2,10 +2,14 @@
 
 Runs the real model, an in-process /ws/tts/live server on a real socket, and naive baselines
 (kokoro-onnx ``Kokoro`` on the first clause "Okay," alone, and ``create_stream`` on the whole
-text) in the same run. By default the engine runs twice, decoding only the kept frames and
-decoding every frame (``--no-vocoder-crop``), so the two compare in one run::
+text) in the same run. ``--crop both`` runs the engine twice, decoding every frame and only the
+kept frames (``--vocoder-crop``); ``--policy both`` runs the concurrent streams (``--sessions``
+replies at once, then two) with the scheduler interrupting a later segment for a first one
+(``preempt``, the default) and waiting for a worker (``wait``, the policy before), in turns, so
+they compare in one run::
 
-    .venv/bin/python bench/bench.py [--sessions 6] [--repeats 3] [--crop on|off|both]
+    .venv/bin/python bench/bench.py [--sessions 6] [--repeats 3] [--rounds 2]
+        [--crop on|off|both] [--policy preempt|wait|both]
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ from typing import Any
 
 from websockets.asyncio.client import connect
 
-from wyoming_kokoro.config import Limits, Settings
+from wyoming_kokoro.config import DEVICE_CHOICES, Limits, Settings
 from wyoming_kokoro.engine import Engine
 from wyoming_kokoro.engine.audio import SAMPLE_RATE, duration_seconds
+from wyoming_kokoro.engine.engine import CUDA_MODEL
 from wyoming_kokoro.server.host import LiveServer
 
 REPLY = (
@@ -176,7 +181,26 @@ def _words(text: str) -> list[str]:
     return [w + " " for w in words[:-1]] + [words[-1]]
 
 
-async def measure_engine(settings: Settings, sessions: int, repeats: int) -> dict[str, Any]:
+async def concurrent_streams(port: int, sessions: int) -> list[SessionResult]:
+    """``sessions`` replies starting at the same instant, each streamed at 15 words/s."""
+    return list(
+        await asyncio.gather(
+            *(live_session(port, _words(REPLY), 1 / WORDS_PER_SECOND) for _ in range(sessions))
+        )
+    )
+
+
+def concurrency_figures(results: list[SessionResult]) -> dict[str, Any]:
+    return {
+        "ttfa_s": summarize([r.ttfa for r in results]),
+        "sessions_with_underrun": sum(1 for r in results if r.underruns),
+        "gap_seconds_per_session": summarize([r.gap_seconds for r in results]),
+    }
+
+
+async def measure_engine(
+    settings: Settings, sessions: int, repeats: int, policies: list[bool], rounds: int
+) -> dict[str, Any]:
     """Every engine figure for one setting, through a live server on a real socket."""
     engine = await asyncio.to_thread(Engine.load, settings)
     clock = QueueClock()
@@ -197,12 +221,15 @@ async def measure_engine(settings: Settings, sessions: int, repeats: int) -> dic
         long_first = [
             await live_session(server.port, [LONG_FIRST_CLAUSE], 0) for _ in range(repeats)
         ]
-        concurrent = await asyncio.gather(
-            *(
-                live_session(server.port, _words(REPLY), 1 / WORDS_PER_SECOND)
-                for _ in range(sessions)
-            )
-        )
+        by_policy: dict[bool, dict[int, list[SessionResult]]] = {
+            preempt: {sessions: [], 2: []} for preempt in policies
+        }
+        for _ in range(rounds):
+            for preempt in policies:
+                scheduler.preempt = preempt
+                for count in (sessions, 2):
+                    by_policy[preempt][count] += await concurrent_streams(server.port, count)
+        engine_stats = engine.stats()
     finally:
         await server.close()
         engine.close()
@@ -238,22 +265,37 @@ async def measure_engine(settings: Settings, sessions: int, repeats: int) -> dic
             "frames_decoded_share": (stages_after.frames_decoded - stages_before.frames_decoded)
             / max(1, stages_after.frames_predicted - stages_before.frames_predicted),
         },
-        f"concurrent_{sessions}_streamed_sessions": {
-            "ttfa_s": summarize([r.ttfa for r in concurrent]),
-            "sessions_with_underrun": sum(1 for r in concurrent if r.underruns),
-            "gap_seconds_per_session": summarize([r.gap_seconds for r in concurrent]),
+        **{
+            f"concurrent_{'preempt' if preempt else 'wait'}": {
+                f"{count}_streamed_sessions": concurrency_figures(results)
+                for count, results in counts.items()
+            }
+            for preempt, counts in by_policy.items()
         },
+        "engine_stats_after": engine_stats,
         "peak_rss_mb": peak_rss_mb(),
     }
 
 
-async def run(sessions: int, repeats: int, crops: list[bool]) -> dict[str, Any]:
+async def run(
+    sessions: int,
+    repeats: int,
+    *,
+    crops: list[bool],
+    policies: list[bool],
+    rounds: int,
+    device: str = "cpu",
+) -> dict[str, Any]:
     base = Settings(language="en-us", live_host="127.0.0.1", live_port=0)
-    base = replace(base, limits=Limits(max_sessions=64))
+    base = replace(base, device=device, limits=Limits(max_sessions=64, auto_sessions=False))
+    if device == "cuda":  # the engine's choice on a GPU, so the naive baseline runs the same file
+        base = replace(base, model=CUDA_MODEL)
     results = {}
     for crop in crops:
         name = "vocoder_crop" if crop else "no_vocoder_crop"
-        results[name] = await measure_engine(replace(base, vocoder_crop=crop), sessions, repeats)
+        results[name] = await measure_engine(
+            replace(base, vocoder_crop=crop), sessions, repeats, policies, rounds
+        )
     voice = base.voice
     language = base.language or "en-us"
     baseline = await asyncio.to_thread(naive_baseline, base, voice, language)
@@ -283,16 +325,35 @@ async def run(sessions: int, repeats: int, crops: list[bool]) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sessions", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=2, help="concurrent runs per policy")
+    parser.add_argument("--device", choices=DEVICE_CHOICES, default="cpu")
+    parser.add_argument(
+        "--policy",
+        choices=("preempt", "wait", "both"),
+        default="both",
+        help="a first segment interrupts a later one (preempt), or waits for a worker",
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument(
         "--crop",
         choices=("on", "off", "both"),
-        default="both",
+        default="off",
         help="decode only the kept frames (on), every frame (off), or both for comparison",
     )
     args = parser.parse_args()
     crops = {"on": [True], "off": [False], "both": [True, False]}[args.crop]
-    print(json.dumps(asyncio.run(run(args.sessions, args.repeats, crops)), indent=2))
+    policies = {"preempt": [True], "wait": [False], "both": [True, False]}[args.policy]
+    result = asyncio.run(
+        run(
+            args.sessions,
+            args.repeats,
+            crops=crops,
+            policies=policies,
+            rounds=args.rounds,
+            device=args.device,
+        )
+    )
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -53,8 +53,9 @@ def test_parser_defaults_follow_the_settings() -> None:
     assert (args.max_text_chars, args.max_frame_chars, args.max_sessions) == (
         defaults.limits.max_text_chars,
         defaults.limits.max_frame_chars,
-        defaults.limits.max_sessions,
+        (defaults.limits.max_sessions, defaults.limits.auto_sessions),
     )
+    assert args.device == defaults.device
     assert args.idle_timeout == defaults.limits.idle_timeout
     assert args.send_timeout == defaults.limits.send_timeout
 
@@ -63,7 +64,8 @@ def test_every_flag_reaches_its_setting(tmp_path: Path) -> None:
     argv = [
         *("--model", "fp16", "--voices", "v.bin", "--data-dir", str(tmp_path)),
         *("--data-dir", "b", "--download-dir", "d", "--no-download", "--threads", "3"),
-        *("--no-int8-rewrite", "--voice", "jm_kumo", "--language", "ja", "--speed", "1.5"),
+        *("--no-int8-rewrite", "--vocoder-crop", "--device", "auto"),
+        *("--voice", "jm_kumo", "--language", "ja", "--speed", "1.5"),
         *("--live-host", "127.0.0.1", "--live-port", "0", "--no-live"),
         *("--max-text-chars", "100", "--max-frame-chars", "10", "--idle-timeout", "2.5"),
         *(
@@ -88,6 +90,8 @@ def test_every_flag_reaches_its_setting(tmp_path: Path) -> None:
         speed=1.5,
         threads=3,
         int8_rewrite=False,
+        vocoder_crop=True,
+        device="auto",
         live_host="127.0.0.1",
         live_port=0,
         live=False,
@@ -102,9 +106,25 @@ def test_every_flag_reaches_its_setting(tmp_path: Path) -> None:
             idle_timeout=2.5,
             send_timeout=4.0,
             max_sessions=2,
+            auto_sessions=False,
         ),
         debug=True,
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("auto", (16, True)), ("AUTO", (16, True)), ("3", (3, False))]
+)
+def test_max_sessions_is_auto_or_a_number(value: str, expected: tuple[int, bool]) -> None:
+    limits = settings_from_args(build_parser().parse_args(["--max-sessions", value])).limits
+    assert (limits.max_sessions, limits.auto_sessions) == expected
+
+
+@pytest.mark.parametrize("value", ["0", "many", "-2"])
+def test_max_sessions_refuses_anything_else(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--max-sessions", value])
+    assert "max_sessions" in capsys.readouterr().err
 
 
 def test_settings_are_frozen() -> None:

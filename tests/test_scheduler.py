@@ -157,3 +157,88 @@ def test_later_segments_run_two_at_a_time() -> None:
     for future in futures:
         future.result(10)
     scheduler.close()
+
+
+class Interruptible:
+    """A later segment that runs until released, stopping early when interrupted."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.started = threading.Semaphore(0)
+        self.attempts = 0
+        self.resets = 0
+
+    def work(self, release: threading.Event) -> str:
+        self.attempts += 1
+        self.started.release()
+        while not release.wait(0.01):
+            if self.stop.is_set():
+                raise JobCancelledError
+        return "done"
+
+    def reset(self) -> None:
+        self.resets += 1
+        self.stop.clear()
+
+
+@pytest.mark.parametrize("preempt", [True, False])
+def test_a_first_segment_interrupts_the_later_segment_needed_last(preempt: bool) -> None:
+    scheduler = InferenceScheduler(workers=2, preempt=preempt)
+    release = threading.Event()
+    soon, late = Interruptible(), Interruptible()
+    later = [
+        scheduler.submit(
+            lambda job=job: job.work(release),  # type: ignore[misc]
+            first=False,
+            deadline=deadline,
+            interrupt=job.stop.set,
+            reset=job.reset,
+        )
+        for job, deadline in ((soon, 1.0), (late, 9.0))
+    ]
+    assert soon.started.acquire(timeout=10)
+    assert late.started.acquire(timeout=10)
+    first_ran = threading.Event()
+    first = scheduler.submit(first_ran.set, first=True, deadline=20.0)
+    assert first_ran.wait(2) is preempt, "a first segment waits for a whole later one"
+    release.set()
+    first.result(10)
+    assert [future.result(10) for future in later] == ["done", "done"]
+    # Only the segment whose listener needs it last was run again, and only then.
+    assert (soon.attempts, late.attempts, late.resets) == (1, 2, 1) if preempt else (1, 1, 0)
+    assert scheduler.stats.preempted == (1 if preempt else 0)
+    assert scheduler.stats.completed == 3
+    scheduler.close()
+
+
+async def test_a_reader_leaving_while_its_interrupted_job_waits_drops_it() -> None:
+    scheduler = InferenceScheduler(workers=1)
+    hold = threading.Event()
+    victim = Interruptible()
+    task = asyncio.create_task(
+        scheduler.run(
+            lambda: victim.work(hold),
+            first=False,
+            deadline=1,
+            interrupt=victim.stop.set,
+            reset=victim.reset,
+        )
+    )
+    assert await asyncio.to_thread(victim.started.acquire, True, 10)
+    blocking = threading.Event()
+    first = scheduler.submit(lambda: blocking.wait(10), first=True, deadline=0)
+    for _ in range(200):
+        if scheduler.stats.preempted:
+            break
+        await asyncio.sleep(0.01)
+    assert scheduler.queued == 1  # the interrupted job waits again
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert scheduler.queued == 0
+    blocking.set()
+    first.result(10)
+    await asyncio.to_thread(scheduler.close)
+    assert victim.attempts == 1
+    assert scheduler.stats.running == 0
+    assert scheduler.stats.cancelled == 1

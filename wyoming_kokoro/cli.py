@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .config import MAX_SPEED, MIN_SPEED, Limits, Settings
+from .config import DEVICE_CHOICES, MAX_SPEED, MIN_SPEED, Limits, Settings
 from .schema import RequestError, check_positive_int, check_speed
 
 DEFAULTS = Settings()
@@ -61,6 +61,16 @@ def _openai_voice(value: str) -> tuple[str, str]:
             f"--openai-voice must be NAME=VOICE such as nova=jf_nezumi, got {value!r}"
         )
     return name.strip().lower(), voice.strip()
+
+
+def _max_sessions(value: str) -> tuple[int, bool]:
+    """``auto`` (the default ceiling, following capacity) or a fixed positive number."""
+    if value.strip().lower() == "auto":
+        return DEFAULTS.limits.max_sessions, True
+    try:
+        return _positive("max_sessions")(value), False
+    except argparse.ArgumentTypeError as error:
+        raise argparse.ArgumentTypeError(f"{error} (or 'auto')") from None
 
 
 def _port(value: str) -> int:
@@ -129,6 +139,13 @@ def _model_flags(parser: argparse.ArgumentParser) -> None:
         help="experimental: skip decoding the leading pad and trailing pause (about 6 %% less "
         "vocoder work; segment lengths move by up to 3 %%)",
     )
+    model.add_argument(
+        "--device",
+        choices=DEVICE_CHOICES,
+        default=DEFAULTS.device,
+        help="where inference runs: cpu (default), cuda (needs onnxruntime-gpu; runs the fp32 "
+        "model unless --model says otherwise), or auto (cuda when available)",
+    )
 
 
 def _speech_flags(parser: argparse.ArgumentParser) -> None:
@@ -176,7 +193,13 @@ def _live_flags(parser: argparse.ArgumentParser) -> None:
         help="seconds a session may wait for a client that does not read its audio; "
         "then it is closed (1008) and its slot freed",
     )
-    live.add_argument("--max-sessions", type=_positive("max_sessions"), default=limits.max_sessions)
+    live.add_argument(
+        "--max-sessions",
+        type=_max_sessions,
+        default="auto" if limits.auto_sessions else str(limits.max_sessions),
+        help="sessions at once: 'auto' (default) follows the measured capacity (at least 2, at "
+        f"most {limits.max_sessions}), or a fixed number",
+    )
     live.add_argument(
         "--openai-voice",
         action="append",
@@ -243,6 +266,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         threads=args.threads,
         int8_rewrite=not args.no_int8_rewrite,
         vocoder_crop=args.vocoder_crop,
+        device=args.device,
         live_host=args.live_host,
         live_port=args.live_port,
         live=not args.no_live,
@@ -256,7 +280,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             max_frame_chars=args.max_frame_chars,
             idle_timeout=args.idle_timeout,
             send_timeout=args.send_timeout,
-            max_sessions=args.max_sessions,
+            max_sessions=args.max_sessions[0],
+            auto_sessions=args.max_sessions[1],
         ),
         openai_voices=tuple(args.openai_voice),
         debug=args.debug,

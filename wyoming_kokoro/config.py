@@ -18,6 +18,9 @@ DEFAULT_WYOMING_PORT = 10200
 #: Names accepted by ``--model`` besides a file path.
 MODEL_CHOICES = ("embedded", "fp32", "fp16", "int8")
 
+#: Names accepted by ``--device``.
+DEVICE_CHOICES = ("cpu", "cuda", "auto")
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -28,7 +31,10 @@ class Limits:
     idle_timeout: float = 30.0
     #: Seconds a session may wait to send to a client that does not read before it is closed.
     send_timeout: float = 30.0
+    #: Sessions at once: a fixed number, or (``auto_sessions``) the ceiling of a limit that
+    #: follows the measured capacity (``Engine.admission_limit``).
     max_sessions: int = 16
+    auto_sessions: bool = True
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,8 @@ class Settings:
     #: Decode only the frames that will be heard (not the leading pad and trailing pause).
     #: Off by default: it moves segment lengths by up to 3 % for about 6 % less vocoder work.
     vocoder_crop: bool = False
+    #: Where inference runs: ``cpu``, ``cuda`` (onnxruntime-gpu), or ``auto`` (CUDA when present).
+    device: str = "cpu"
     live_host: str = "0.0.0.0"
     live_port: int = DEFAULT_LIVE_PORT
     live: bool = True

@@ -18,6 +18,7 @@ import numpy as np
 import onnxruntime as ort
 from numpy.typing import NDArray
 
+from ..modelfiles import ModelError
 from .int8_rewrite import load_model_bytes
 from .japanese import load_japanese_phonemizer
 from .scheduler import JobCancelledError
@@ -66,6 +67,28 @@ class StageTimes:
 CROP_LEAD_FRAMES = 8
 CROP_TAIL_FRAMES = 16
 
+CUDA_PROVIDER = "CUDAExecutionProvider"
+CPU_PROVIDER = "CPUExecutionProvider"
+
+
+def resolve_device(device: str) -> str:
+    """``cpu``, ``cuda`` or ``auto`` to the device to run on; ModelError if CUDA is missing."""
+    available = ort.get_available_providers()
+    if device == "auto":
+        return "cuda" if CUDA_PROVIDER in available else "cpu"
+    if device == "cuda" and CUDA_PROVIDER not in available:
+        raise ModelError(
+            "--device cuda: this onnxruntime has no CUDAExecutionProvider (providers: "
+            f"{', '.join(available)}); install onnxruntime-gpu with CUDA and cuDNN, "
+            "or use --device cpu"
+        )
+    return device
+
+
+def providers_for(device: str) -> list[str]:
+    """onnxruntime execution providers for a resolved device, CPU as the fallback for any op."""
+    return [CUDA_PROVIDER, CPU_PROVIDER] if device == "cuda" else [CPU_PROVIDER]
+
 
 class KokoroModel:
     """The onnxruntime sessions and the phonemizer; all calls are blocking (worker threads).
@@ -81,9 +104,10 @@ class KokoroModel:
         threads: int,
         int8_rewrite: bool = True,
         vocoder_crop: bool = False,
+        device: str = "cpu",
     ) -> None:
         from kokoro_onnx.chunker import split_phonemes
-        from kokoro_onnx.session import embedded_vocab, input_dtypes, resolve_providers
+        from kokoro_onnx.session import embedded_vocab, input_dtypes
         from kokoro_onnx.tokenizer import Tokenizer
         from kokoro_onnx.trim import trim
 
@@ -96,8 +120,8 @@ class KokoroModel:
         # Spinning worker threads win a few percent on an idle machine and lose 1.5-2.5x when
         # anything else wants the CPU (measured): a home server always shares its CPU.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        providers = resolve_providers()
-        model_bytes = load_model_bytes(model_path, int8_rewrite)
+        providers = providers_for(device)
+        model_bytes = load_model_bytes(model_path, int8_rewrite and device == "cpu")
         self.vocoder: ort.InferenceSession | None = None
         try:
             split = split_model(model_bytes)
