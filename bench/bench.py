@@ -190,6 +190,17 @@ async def concurrent_streams(port: int, sessions: int) -> list[SessionResult]:
     )
 
 
+async def staggered_streams(port: int, sessions: int, every: float) -> list[SessionResult]:
+    """``sessions`` replies starting ``every`` seconds apart: each new first segment arrives
+    while earlier replies' later segments are being synthesized."""
+
+    async def delayed(index: int) -> SessionResult:
+        await asyncio.sleep(index * every)
+        return await live_session(port, _words(REPLY), 1 / WORDS_PER_SECOND)
+
+    return list(await asyncio.gather(*(delayed(index) for index in range(sessions))))
+
+
 def concurrency_figures(results: list[SessionResult]) -> dict[str, Any]:
     return {
         "ttfa_s": summarize([r.ttfa for r in results]),
@@ -221,14 +232,17 @@ async def measure_engine(
         long_first = [
             await live_session(server.port, [LONG_FIRST_CLAUSE], 0) for _ in range(repeats)
         ]
-        by_policy: dict[bool, dict[int, list[SessionResult]]] = {
-            preempt: {sessions: [], 2: []} for preempt in policies
+        scenarios = (f"{sessions}_at_once", "2_at_once", f"{sessions}_one_second_apart")
+        by_policy: dict[bool, dict[str, list[SessionResult]]] = {
+            preempt: {name: [] for name in scenarios} for preempt in policies
         }
         for _ in range(rounds):
             for preempt in policies:
                 scheduler.preempt = preempt
-                for count in (sessions, 2):
-                    by_policy[preempt][count] += await concurrent_streams(server.port, count)
+                runs = by_policy[preempt]
+                runs[scenarios[0]] += await concurrent_streams(server.port, sessions)
+                runs[scenarios[1]] += await concurrent_streams(server.port, 2)
+                runs[scenarios[2]] += await staggered_streams(server.port, sessions, 1.0)
         engine_stats = engine.stats()
     finally:
         await server.close()
@@ -267,10 +281,9 @@ async def measure_engine(
         },
         **{
             f"concurrent_{'preempt' if preempt else 'wait'}": {
-                f"{count}_streamed_sessions": concurrency_figures(results)
-                for count, results in counts.items()
+                name: concurrency_figures(results) for name, results in runs.items()
             }
-            for preempt, counts in by_policy.items()
+            for preempt, runs in by_policy.items()
         },
         "engine_stats_after": engine_stats,
         "peak_rss_mb": peak_rss_mb(),
