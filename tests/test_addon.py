@@ -311,7 +311,9 @@ def test_config_defaults_give_the_expected_settings(config: dict[str, Any]) -> N
         live_host="0.0.0.0",
         live_port=LIVE_PORT,
         uri=f"tcp://0.0.0.0:{WYOMING_PORT}",
-        limits=replace(Limits(), max_sessions=config["options"]["max_sessions"]),
+        limits=replace(
+            Limits(), max_sessions=config["options"]["max_sessions"], auto_sessions=False
+        ),
         debug=False,
     )
     assert settings == expected
