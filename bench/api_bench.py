@@ -53,7 +53,10 @@ def _has_speech_api(server: LiveServer) -> bool:
 
 async def run(repeats: int) -> dict[str, Any]:
     settings = Settings(
-        language="en-us", live_host="127.0.0.1", live_port=0, limits=Limits(max_sessions=8)
+        language="en-us",
+        live_host="127.0.0.1",
+        live_port=0,
+        limits=Limits(auto_sessions=False, max_sessions=8),
     )
     engine = await asyncio.to_thread(Engine.load, settings)
     server = LiveServer(engine, settings)
@@ -68,10 +71,11 @@ async def run(repeats: int) -> dict[str, Any]:
                 results[response_format].append(await speech_request(server.port, response_format))
             live = await live_session(server.port, [REPLY], 0)
             results["live"].append({"ttfb_s": live.ttfa, "total_s": live.total})
-        baseline = await asyncio.to_thread(naive_baseline, engine)
     finally:
         await server.close()
         engine.close()
+    default = engine.default_params
+    baseline = await asyncio.to_thread(naive_baseline, settings, default.voice, default.language)
 
     live_first = _median(results["live"], "ttfb_s")
     report: dict[str, Any] = {

@@ -300,7 +300,11 @@ async def run(
     device: str = "cpu",
 ) -> dict[str, Any]:
     base = Settings(language="en-us", live_host="127.0.0.1", live_port=0)
-    base = replace(base, device=device, limits=Limits(max_sessions=64, auto_sessions=False))
+    base = replace(
+        base,
+        device=device,
+        limits=Limits(max_sessions=64, auto_sessions=False),
+    )
     if device == "cuda":  # the engine's choice on a GPU, so the naive baseline runs the same file
         base = replace(base, model=CUDA_MODEL)
     results = {}

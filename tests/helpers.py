@@ -44,7 +44,9 @@ async def start_live_server(
     doors: Iterable[str] = tuple(DOORS),
 ) -> LiveServer:
     """A real live server over ``engine`` (generous session limit unless ``limits`` says)."""
-    settings = replace(TEST_SETTINGS, live_port=port, limits=limits or Limits(max_sessions=32))
+    settings = replace(
+        TEST_SETTINGS, live_port=port, limits=limits or Limits(auto_sessions=False, max_sessions=32)
+    )
     server = LiveServer(engine, settings, doors)
     await server.start()
     return server

@@ -51,7 +51,9 @@ async def start_http_app(
     """Serve the live port's application on a free port, under ``prefix`` if given
     (e.g. ``/ingress/abc/``: the app sees paths without it, like behind ingress)."""
     settings = replace(
-        settings or TEST_SETTINGS, live_port=0, limits=limits or Limits(max_sessions=32)
+        settings or TEST_SETTINGS,
+        live_port=0,
+        limits=limits or Limits(auto_sessions=False, max_sessions=32),
     )
     app = live_port_app(engine, settings)
     served = app

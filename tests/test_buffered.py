@@ -31,7 +31,7 @@ INIT: dict[str, Any] = {
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def server(engine: Engine) -> AsyncIterator[LiveServer]:
-    live = await start_live_server(engine, limits=Limits(max_sessions=32))
+    live = await start_live_server(engine, limits=Limits(auto_sessions=False, max_sessions=32))
     yield live
     await live.close()
 
@@ -254,7 +254,7 @@ async def test_deeply_nested_init_is_a_client_error(server: LiveServer) -> None:
 
 
 async def test_a_full_server_answers_busy_in_this_endpoints_shape(engine: Engine) -> None:
-    full = await start_live_server(engine, limits=Limits(max_sessions=1))
+    full = await start_live_server(engine, limits=Limits(auto_sessions=False, max_sessions=1))
     try:
         async with connect(f"ws://127.0.0.1:{full.port}/ws/tts/live"):
             await wait_for(lambda: full.sessions.sessions == 1)

@@ -239,7 +239,7 @@ async def test_falls_back_to_buffered_when_live_is_refused_and_logs_once(
 
 @pytest.mark.parametrize("mode", ["live", "buffered"])
 async def test_busy_server_is_a_server_error(engine: Engine, mode: str) -> None:
-    busy = await start_live_server(engine, limits=Limits(max_sessions=1))
+    busy = await start_live_server(engine, limits=Limits(auto_sessions=False, max_sessions=1))
     try:
         async with connect(f"ws://127.0.0.1:{busy.port}/ws/tts/live"):
             await wait_for(lambda: busy.counters.sessions == 1)

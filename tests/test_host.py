@@ -27,7 +27,7 @@ BUFFERED_INIT = {"voice": {"mode": "id", "id": "jf_alpha"}, "language": "en-us"}
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def server(engine: Engine) -> AsyncIterator[LiveServer]:
-    live = await start_live_server(engine, limits=Limits(max_sessions=8))
+    live = await start_live_server(engine, limits=Limits(auto_sessions=False, max_sessions=8))
     yield live
     await live.close()
 
@@ -116,7 +116,7 @@ def value(
 
 
 async def test_metrics_count_real_sessions_by_door(engine: Engine) -> None:
-    server = await start_live_server(engine, limits=Limits(max_sessions=2))
+    server = await start_live_server(engine, limits=Limits(auto_sessions=False, max_sessions=2))
     try:
         await live_session(server, HELLO)
         await buffered_session(server, BUFFERED_INIT, HELLO)

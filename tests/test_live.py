@@ -46,7 +46,7 @@ class Received:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def server(engine: Engine) -> AsyncIterator[LiveServer]:
-    live = await start_live_server(engine, limits=Limits(max_sessions=32))
+    live = await start_live_server(engine, limits=Limits(auto_sessions=False, max_sessions=32))
     yield live
     await live.close()
 
@@ -231,7 +231,13 @@ async def test_binary_text_frame_is_refused_after_earlier_audio(server: LiveServ
 async def test_limits_give_clear_errors(engine: Engine) -> None:
     limited = await start_live_server(
         engine,
-        limits=Limits(max_frame_chars=50, max_text_chars=80, idle_timeout=0.5, max_sessions=1),
+        limits=Limits(
+            max_frame_chars=50,
+            max_text_chars=80,
+            idle_timeout=0.5,
+            max_sessions=1,
+            auto_sessions=False,
+        ),
     )
     try:
         frame = await speak(limited, ["x" * 51])

@@ -336,7 +336,7 @@ async def test_openai_name_mapped_to_a_voice_not_loaded(engine: Engine) -> None:
 
 
 async def test_twenty_concurrent_requests_succeed_or_get_busy(engine: Engine) -> None:
-    app = await start_http_app(engine, limits=Limits(max_sessions=6))
+    app = await start_http_app(engine, limits=Limits(auto_sessions=False, max_sessions=6))
     client = client_for(app)
 
     async def one() -> int:

@@ -110,7 +110,9 @@ TEXT = "Okay, the kitchen lights are on. The front door is locked."
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def server(engine: Engine) -> AsyncIterator[LiveServer]:
-    live = LiveServer(engine, replace(TEST_SETTINGS, limits=Limits(max_sessions=32)))
+    live = LiveServer(
+        engine, replace(TEST_SETTINGS, limits=Limits(auto_sessions=False, max_sessions=32))
+    )
     await live.start()
     yield live
     await live.close()

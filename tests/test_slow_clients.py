@@ -158,7 +158,9 @@ def stopped_reading_errors(server: LiveServer, door: str) -> float:
 async def test_clients_that_stop_reading_lose_their_slots(
     engine: Engine, path: str, door: str
 ) -> None:
-    server = await start_live_server(engine, limits=Limits(max_sessions=2, send_timeout=2.0))
+    server = await start_live_server(
+        engine, limits=Limits(auto_sessions=False, max_sessions=2, send_timeout=2.0)
+    )
     stalled: list[ClientConnection] = []
     try:
         stalled = [await open_and_never_read(server, path) for _ in range(2)]

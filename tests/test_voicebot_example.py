@@ -54,7 +54,9 @@ class Stack:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def stack(engine: Engine) -> AsyncIterator[Stack]:
-    kokoro = LiveServer(engine, replace(TEST_SETTINGS, limits=Limits(max_sessions=8)))
+    kokoro = LiveServer(
+        engine, replace(TEST_SETTINGS, limits=Limits(auto_sessions=False, max_sessions=8))
+    )
     await kokoro.start()
     # Slower than a real LLM's 15 tokens/s, so that "audio before the text ends" holds on a
     # busy CPU too.

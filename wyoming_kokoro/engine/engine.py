@@ -21,7 +21,7 @@ import numpy as np
 import onnxruntime as ort
 from numpy.typing import NDArray
 
-from ..config import Settings
+from ..config import Limits, Settings
 from ..schema import RequestError, check_request
 from ..text import Segment, Segmenter
 from ..text.verbalize import verbalize
@@ -321,20 +321,17 @@ class Engine:
             "admission_limit": self.admission_limit(),
         }
 
-    def admission_limit(self) -> int:
-        """Sessions the doors should admit at once (``--max-sessions``).
+    def admission_limit(self, limits: Limits | None = None) -> int:
+        """Sessions the doors should admit at once (``--max-sessions``; ``limits``: a server's
+        own, else the engine's settings).
 
         With ``auto`` (the default) it follows the measured capacity: at least two, at most the
         ``max_sessions`` ceiling; with a number, that number.
         """
-        limits = self.settings.limits
+        limits = limits or self.settings.limits
         if not limits.auto_sessions:
             return limits.max_sessions
         return self.capacity.admission_limit(limits.max_sessions)
-
-    def can_admit(self, active: int) -> bool:
-        """Whether a new session may start beside ``active`` open ones (else: busy, 1013)."""
-        return active < self.admission_limit()
 
     def render(
         self,

@@ -8,6 +8,7 @@ them to the engine, the settings, the session registry and the metrics (``appkey
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -49,7 +50,9 @@ def build_app(
     app[ENGINE_KEY] = engine
     app[SETTINGS_KEY] = settings
     app[METRICS_KEY] = metrics
-    app[SESSIONS_KEY] = Sessions(settings.limits.max_sessions, metrics)
+    app[SESSIONS_KEY] = Sessions(
+        functools.partial(engine.admission_limit, settings.limits), metrics
+    )
     app[CHANNELS_KEY] = set()
     for path in doors:
         app.router.add_get(path, DOORS[path], allow_head=False)

@@ -30,27 +30,44 @@ _FIRST_AUDIO_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 
 _RTF_BUCKETS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 5.0)
 
 
-class _EngineGauges(Collector):
-    """The engine's queue as gauges, read when scraped (no bookkeeping on the hot path)."""
+EngineStats = Mapping[str, int | float | None]
 
-    def __init__(self, stats: Callable[[], Mapping[str, int]]) -> None:
+#: Engine counters exported as gauges: stats key, metric name, help.
+_ENGINE_GAUGES = (
+    ("queued_segments", "kokoro_queued_segments", "Segments waiting for an inference worker"),
+    ("running_segments", "kokoro_running_segments", "Segments being synthesized now"),
+    (
+        "capacity_sessions",
+        "kokoro_capacity_sessions",
+        "Real-time streams the engine can sustain, as measured (with headroom)",
+    ),
+    ("admission_limit", "kokoro_admission_limit", "Sessions admitted at once now"),
+)
+
+
+class _EngineGauges(Collector):
+    """The engine's queue and capacity as gauges, read when scraped (nothing on the hot path)."""
+
+    def __init__(self, stats: Callable[[], EngineStats]) -> None:
         self._stats = stats
 
     def collect(self) -> Iterable[Metric]:
         stats = self._stats()
-        queued = GaugeMetricFamily(
-            "kokoro_queued_segments", "Segments waiting for an inference worker"
-        )
-        queued.add_metric([], stats.get("queued_segments", 0))
-        running = GaugeMetricFamily("kokoro_running_segments", "Segments being synthesized now")
-        running.add_metric([], stats.get("running_segments", 0))
-        return [queued, running]
+        gauges = []
+        for key, name, documentation in _ENGINE_GAUGES:
+            value = stats.get(key)
+            if value is None:
+                continue
+            gauge = GaugeMetricFamily(name, documentation)
+            gauge.add_metric([], float(value))
+            gauges.append(gauge)
+        return gauges
 
 
 class Metrics:
     """What the doors report; ``exposition()`` is the text ``/metrics`` serves."""
 
-    def __init__(self, engine_stats: Callable[[], Mapping[str, int]] | None = None) -> None:
+    def __init__(self, engine_stats: Callable[[], EngineStats] | None = None) -> None:
         self.registry = CollectorRegistry()
         registry = self.registry
         self._first_audio = Histogram(

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from .metrics import Metrics
 from .protocol import BusyError
@@ -85,14 +85,23 @@ class Session:
 
 
 class Sessions:
-    """The open sessions of one application, by door, within ``max_sessions``."""
+    """The open sessions of one application, by door, within the admission limit.
 
-    def __init__(self, max_sessions: int, metrics: Metrics) -> None:
-        self.max_sessions = max_sessions
+    The limit is asked for at each admission (``Engine.admission_limit``): with
+    ``--max-sessions auto`` it follows the capacity the engine measures as it runs.
+    """
+
+    def __init__(self, admission_limit: Callable[[], int], metrics: Metrics) -> None:
+        self._admission_limit = admission_limit
         self._metrics = metrics
         self._open: Counter[str] = Counter()
         #: Ended sessions by outcome (every door together).
         self.outcomes: Counter[str] = Counter()
+
+    @property
+    def max_sessions(self) -> int:
+        """Sessions admitted at once, now."""
+        return self._admission_limit()
 
     @property
     def sessions(self) -> int:
@@ -115,9 +124,10 @@ class Sessions:
         exception leaving the block ends the session as failed (``CancelledError``:
         disconnected) unless the door already said how it ended.
         """
-        if self.sessions >= self.max_sessions:
+        limit = self.max_sessions
+        if self.sessions >= limit:
             self._metrics.refused_busy(door)
-            raise BusyError(f"Server busy: {self.max_sessions} sessions already open; try again")
+            raise BusyError(f"Server busy: {limit} sessions already open; try again")
         session = Session(door, self._metrics)
         self._open[door] += 1
         self._metrics.session_started(door)
