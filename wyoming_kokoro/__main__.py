@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from . import __version__
@@ -16,29 +17,35 @@ from .config import Settings
 
 if TYPE_CHECKING:
     from .server.host import LiveServer
+    from .server.readiness import LoadingServer
     from .server.wyoming import WyomingServer
 
 _LOGGER = logging.getLogger("wyoming_kokoro")
 
 
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """Load the engine, start the enabled servers, run until ``stop`` is set (or a signal)."""
+    """Load the engine, start the enabled servers, run until ``stop`` is set (or a signal),
+    then drain: no new sessions, those in progress get up to ``--drain-timeout`` to finish."""
     # The servers import the model stack; `wyoming-kokoro say` must work without it.
     from .engine import Engine
     from .modelfiles import ModelError
+    from .server.drain import drain
     from .server.host import LiveServer
     from .server.wyoming import WyomingServer
 
+    stop = stop or asyncio.Event()
+    force = _on_signals(stop)
+    loading = await _hold_live_port(settings) if settings.live else None
+    if loading is not None:
+        settings = replace(settings, live_port=loading.port)
     try:
         engine = await asyncio.to_thread(Engine.load, settings)
     except ModelError as error:
         _LOGGER.error("%s", error)
         raise SystemExit(1) from None
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stop.set)
+    finally:
+        if loading is not None:
+            await loading.close()
 
     servers: list[LiveServer | WyomingServer] = []
     announcer: asyncio.Task[bool] | None = None
@@ -61,15 +68,50 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             from .addon.supervisor import announce, services_for
 
             announcer = asyncio.create_task(announce(services_for(settings)))
-        _LOGGER.info("Kokoro Live %s ready", __version__)
-        await stop.wait()
-        _LOGGER.info("Shutting down")
+        if not stop.is_set():
+            _LOGGER.info("Kokoro Live %s ready", __version__)
+            await stop.wait()
+        await drain(servers, settings.drain_timeout, force)  # the closes below end the rest
     finally:
         if announcer is not None:
             announcer.cancel()
         for server in reversed(servers):
             await server.close()
         await asyncio.to_thread(engine.close)
+
+
+def _on_signals(stop: asyncio.Event) -> asyncio.Event:
+    """SIGINT/SIGTERM set ``stop`` (drain); a second signal sets the returned event, which
+    cuts the drain short."""
+    force = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:
+        (force if stop.is_set() else stop).set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, on_signal)
+    return force
+
+
+async def _hold_live_port(settings: Settings) -> LoadingServer:
+    """Listen on the live port at once, answering 503 "loading" (``/ready``, ``/health``)
+    until the engine is loaded and the real server takes the port."""
+    from .server.readiness import LoadingServer
+
+    loading = LoadingServer(settings.live_host, settings.live_port)
+    try:
+        await loading.start()
+    except OSError as error:
+        _LOGGER.error(
+            "Cannot serve the live port on %s:%d: %s",
+            settings.live_host,
+            settings.live_port,
+            error.strerror or error,
+        )
+        raise SystemExit(1) from None
+    return loading
 
 
 def run(argv: Sequence[str] | None = None) -> None:

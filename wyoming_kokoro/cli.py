@@ -42,16 +42,23 @@ def _positive(field: str) -> Callable[[str], int]:
     return parse
 
 
-def _seconds(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        number = float("nan")
-    if not number > 0 or number == float("inf"):
-        raise argparse.ArgumentTypeError(
-            f"'send_timeout' must be a number of seconds above 0, got {value!r}"
-        )
-    return number
+def _seconds(field: str, minimum: float = 0.0, inclusive: bool = False) -> Callable[[str], float]:
+    """A finite number of seconds above ``minimum`` (or equal to it, if ``inclusive``)."""
+    bound = f"{minimum:g} or more" if inclusive else f"above {minimum:g}"
+
+    def parse(value: str) -> float:
+        try:
+            number = float(value)
+        except ValueError:
+            number = float("nan")
+        fits = number >= minimum if inclusive else number > minimum
+        if not fits or number == float("inf"):
+            raise argparse.ArgumentTypeError(
+                f"'{field}' must be a number of seconds {bound}, got {value!r}"
+            )
+        return number
+
+    return parse
 
 
 def _openai_voice(value: str) -> tuple[str, str]:
@@ -188,7 +195,7 @@ def _live_flags(parser: argparse.ArgumentParser) -> None:
     )
     live.add_argument(
         "--send-timeout",
-        type=_seconds,
+        type=_seconds("send_timeout"),
         default=limits.send_timeout,
         help="seconds a session may wait for a client that does not read its audio; "
         "then it is closed (1008) and its slot freed",
@@ -247,6 +254,13 @@ def build_parser() -> argparse.ArgumentParser:
         action=_AddonOptions,
         help="Home Assistant add-on options.json",
     )
+    parser.add_argument(
+        "--drain-timeout",
+        type=_seconds("drain_timeout", inclusive=True),
+        default=DEFAULTS.drain_timeout,
+        help="on SIGTERM or SIGINT, seconds sessions in progress may take to finish (no new "
+        "ones are taken, /ready answers 503); then the rest are closed (1001 going away)",
+    )
     parser.add_argument("--debug", action="store_true", help="log DEBUG messages")
     parser.add_argument("--version", action="version", version=__version__)
     return parser
@@ -284,6 +298,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             auto_sessions=args.max_sessions[1],
         ),
         openai_voices=tuple(args.openai_voice),
+        drain_timeout=args.drain_timeout,
         debug=args.debug,
         addon=args.addon_options is not None,
     )

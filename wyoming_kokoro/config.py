@@ -15,6 +15,9 @@ MAX_SPEED = 2.0
 DEFAULT_LIVE_PORT = 8880
 DEFAULT_WYOMING_PORT = 10200
 
+#: Seconds sessions in progress may take to finish after SIGTERM before they are closed.
+DEFAULT_DRAIN_TIMEOUT = 30.0
+
 #: Names accepted by ``--model`` besides a file path.
 MODEL_CHOICES = ("embedded", "fp32", "fp16", "int8")
 
@@ -67,6 +70,8 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     #: ``--openai-voice NAME=VOICE``: OpenAI voice names mapped to ours, over the built-in table.
     openai_voices: tuple[tuple[str, str], ...] = ()
+    #: On SIGTERM/SIGINT: seconds to let sessions in progress finish before closing them.
+    drain_timeout: float = DEFAULT_DRAIN_TIMEOUT
     debug: bool = False
     #: Running as the Home Assistant add-on: announce the servers to the Supervisor.
     addon: bool = False

@@ -1,7 +1,8 @@
 """The live port: one ``aiohttp`` application, the single place its routes are registered.
 
 Routes: ``/ws/tts/live`` and ``/ws/tts/stream`` (the WebSocket doors, ``live.py`` and
-``buffered.py``), ``GET /health``, ``GET /voices`` and ``GET /metrics``. Unknown paths and
+``buffered.py``), ``GET /health`` (liveness), ``GET /ready`` (readiness, ``readiness.py``),
+``GET /voices`` and ``GET /metrics``. Unknown paths and
 wrong methods get a JSON error. The doors hold their own session logic; this module only wires
 them to the engine, the settings, the session registry and the metrics (``appkeys.py``).
 """
@@ -18,7 +19,7 @@ from aiohttp import web
 from .. import __version__
 from ..config import Settings
 from ..engine import Engine
-from . import buffered, live
+from . import buffered, live, readiness
 from .appkeys import ENGINE_KEY, METRICS_KEY, SESSIONS_KEY, SETTINGS_KEY
 from .metrics import CONTENT_TYPE, Metrics
 from .openai_api import add_openai_routes
@@ -57,6 +58,7 @@ def build_app(
     for path in doors:
         app.router.add_get(path, DOORS[path], allow_head=False)
     app.router.add_get("/health", _health)
+    app.router.add_get(readiness.READY_PATH, _ready)
     app.router.add_get("/voices", _voices)
     app.router.add_get("/metrics", _metrics)
     # Route modules of their own, each reading what it needs through appkeys.py.
@@ -99,6 +101,10 @@ def voices(engine: Engine) -> dict[str, Any]:
 
 async def _health(request: web.Request) -> web.Response:
     return web.json_response(health(request.app))
+
+
+async def _ready(request: web.Request) -> web.Response:
+    return readiness.answer(request.app[SESSIONS_KEY])
 
 
 async def _voices(request: web.Request) -> web.Response:
@@ -194,6 +200,16 @@ class LiveServer:
         _LOGGER.info(
             "Live server on ws://%s:%d%s", self.settings.live_host, self.port, live.LIVE_PATH
         )
+
+    def drain(self) -> None:
+        """Take no new session on any door (refused with 1001 going away), answer ``/ready``
+        503; sessions in progress go on."""
+        self.sessions.drain()
+
+    @property
+    def in_progress(self) -> int:
+        """Sessions open, and connections still closing after their session ended."""
+        return max(self.sessions.sessions, len(self.app[CHANNELS_KEY]))
 
     async def close(self) -> None:
         """Stop accepting, close open sessions (1001), wait for them to end."""

@@ -55,6 +55,13 @@ class BusyError(ClientError):
     retry_after = 1
 
 
+class GoingAwayError(BusyError):
+    """The server is draining before it stops: it takes no new session, another replica will."""
+
+    close_code = CLOSE_GOING_AWAY
+    kind = "draining"
+
+
 class LimitError(ClientError):
     """A text piece or a session's text is over its limit."""
 

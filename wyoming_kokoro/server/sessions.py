@@ -3,7 +3,7 @@
 One registry per application: it refuses a session when ``max_sessions`` are open (whatever
 their door), counts open sessions by door for ``/health``, and reports each session's outcome,
 first audio, audio produced and real-time factor to :class:`~.metrics.Metrics`. A session ends
-exactly once, as one outcome.
+exactly once, as one outcome. While the process drains (``drain()``), it admits nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 
 from .metrics import Metrics
-from .protocol import BusyError
+from .protocol import BusyError, GoingAwayError
 
 COMPLETED = "completed"
 CLIENT_ERROR = "client_error"
@@ -97,6 +97,8 @@ class Sessions:
         self._open: Counter[str] = Counter()
         #: Ended sessions by outcome (every door together).
         self.outcomes: Counter[str] = Counter()
+        #: The process is shutting down: no new session, on any door.
+        self.draining = False
 
     @property
     def max_sessions(self) -> int:
@@ -112,6 +114,15 @@ class Sessions:
         """Sessions open now, by door."""
         return {door: count for door, count in self._open.items() if count}
 
+    @property
+    def full(self) -> bool:
+        """At the admission limit: the next session would be refused as busy."""
+        return self.sessions >= self.max_sessions
+
+    def drain(self) -> None:
+        """Admit no new session from now on (sessions open run to their end)."""
+        self.draining = True
+
     def open_in(self, door: str) -> int:
         """Sessions open now through ``door``."""
         return self._open[door]
@@ -120,10 +131,15 @@ class Sessions:
     async def session(self, door: str) -> AsyncIterator[Session]:
         """Admit one session of ``door`` for the ``async with`` block.
 
-        Raises :class:`~.protocol.BusyError` (nothing admitted) when the server is full. An
+        Raises :class:`~.protocol.BusyError` (nothing admitted) when the server is full,
+        :class:`~.protocol.GoingAwayError` (a ``BusyError``) when it is draining. An
         exception leaving the block ends the session as failed (``CancelledError``:
         disconnected) unless the door already said how it ended.
         """
+        if self.draining:
+            raise GoingAwayError(
+                "Server shutting down: it takes no new session; connect again to reach another"
+            )
         limit = self.max_sessions
         if self.sessions >= limit:
             self._metrics.refused_busy(door)

@@ -203,6 +203,11 @@ class KokoroEventHandler(AsyncEventHandler):
         except ConnectionError:
             _LOGGER.debug("Client went away during synthesis")
 
+    @property
+    def speaking(self) -> bool:
+        """A request's speech is queued or running on this connection."""
+        return bool(self._tasks)
+
     async def _send_error(self, text: str, code: str) -> None:
         with contextlib.suppress(ConnectionError):
             await self.write_event(Error(text=text, code=code).event())

@@ -1,5 +1,8 @@
 """The Wyoming server: listens on ``--uri`` (tcp://, unix:// or stdio://), one handler per
-connection, all over the shared engine; announces itself over zeroconf when asked to."""
+connection, all over the shared engine; announces itself over zeroconf when asked to.
+
+Draining (``drain()``, on SIGTERM): a new connection gets one ``error`` event and is closed,
+requests in progress run on; ``close()`` ends what is left with an ``error`` event."""
 
 from __future__ import annotations
 
@@ -10,8 +13,9 @@ from collections.abc import Callable
 from typing import NoReturn
 from urllib.parse import urlparse
 
-from wyoming.event import async_get_stdin, async_get_stdout
-from wyoming.server import AsyncServer, AsyncStdioServer, AsyncTcpServer
+from wyoming.error import Error
+from wyoming.event import Event, async_get_stdin, async_get_stdout
+from wyoming.server import AsyncEventHandler, AsyncServer, AsyncStdioServer, AsyncTcpServer
 from wyoming.tts import SynthesizeVoice
 
 from ...config import Settings
@@ -24,6 +28,32 @@ _LOGGER = logging.getLogger(__name__)
 
 #: How long ``close`` waits for connections to finish their cleanup.
 CLOSE_TIMEOUT = 5.0
+
+#: How long the ``error`` event telling a client the server is going away may take to send.
+GOING_AWAY_SEND_TIMEOUT = 1.0
+
+#: The ``error`` event of a connection refused or cut off because the server is shutting down.
+GOING_AWAY = Error(
+    text="Server shutting down: it takes no new request; connect again to reach another",
+    code="server-shutting-down",
+).event()
+CUT_OFF = Error(
+    text="Server shut down before this request finished (drain timeout reached)",
+    code="server-shutting-down",
+).event()
+
+
+class _Refusal(AsyncEventHandler):
+    """A connection that arrives while the server drains: one ``error`` event, then closed."""
+
+    async def handle_event(self, event: Event) -> bool:
+        return False
+
+    async def run(self) -> None:
+        with contextlib.suppress(ConnectionError, TimeoutError):
+            async with asyncio.timeout(GOING_AWAY_SEND_TIMEOUT):
+                await self.write_event(GOING_AWAY)
+        self.writer.close()
 
 
 class WyomingServer:
@@ -45,6 +75,7 @@ class WyomingServer:
         self._server: AsyncServer | None = None
         self._stdio: asyncio.Task[None] | None = None
         self._announcer: ZeroconfAnnouncer | None = None
+        self._draining = False
 
     @property
     def port(self) -> int:
@@ -65,8 +96,19 @@ class WyomingServer:
 
     def _handler(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> KokoroEventHandler:
+    ) -> AsyncEventHandler:
+        if self._draining:
+            return _Refusal(reader, writer)
         return KokoroEventHandler(self, reader, writer)
+
+    def drain(self) -> None:
+        """Refuse new connections with an ``error`` event; requests in progress go on."""
+        self._draining = True
+
+    @property
+    def in_progress(self) -> int:
+        """Connections with speech queued or running."""
+        return sum(1 for handler in self.handlers if handler.speaking)
 
     async def start(self) -> None:
         """Listen on ``--uri``; announce over zeroconf if asked to."""
@@ -112,6 +154,9 @@ class WyomingServer:
         if self._announcer is not None:
             await self._announcer.close()
             self._announcer = None
+        await asyncio.gather(
+            *(_cut_off_event(handler) for handler in self.handlers if handler.speaking)
+        )
         if self._server is not None:
             await self._server.stop()
         for handler in list(self.handlers):
@@ -125,6 +170,12 @@ class WyomingServer:
             _, pending = await asyncio.wait(waiting, timeout=CLOSE_TIMEOUT)
             for task in pending:
                 task.cancel()
+
+
+async def _cut_off_event(handler: KokoroEventHandler) -> None:
+    with contextlib.suppress(ConnectionError, TimeoutError):
+        async with asyncio.timeout(GOING_AWAY_SEND_TIMEOUT):
+            await handler.write_event(CUT_OFF)
 
 
 def _exit(message: str, code: int) -> NoReturn:
