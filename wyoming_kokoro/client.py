@@ -27,6 +27,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from .config import DEFAULT_LIVE_PORT
+from .texttape import TextTape
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -42,6 +43,13 @@ SAMPLE_WIDTH = 2
 #: After the live endpoint refused a handshake, use the buffered one this long before asking
 #: again (a server upgraded in place gets its live endpoint used without a restart).
 LIVE_RETRY_SECONDS = 60.0
+
+#: Fresh connections tried after a live session was cut off before any audio (through a load
+#: balancer, most likely another server); after audio has played, the error is raised instead.
+RETRIES_BEFORE_AUDIO = 1
+
+#: Close codes of a server that refused a session it could not take (going away, full).
+_RETRYABLE_CLOSE_CODES = (1001, 1013)
 
 #: Largest message accepted from the server; its audio frames are far smaller.
 MAX_MESSAGE_BYTES = 16 * 2**20
@@ -285,7 +293,9 @@ class KokoroClient:
         """PCM s16le mono 24 kHz chunks for the text, through the live endpoint when possible.
 
         Falls back to the buffered endpoint when the live one refuses the handshake (an older
-        server); a server's ``error`` about the request itself is raised, never retried.
+        server); a server's ``error`` about the request itself is raised, never retried. A live
+        session cut off before any audio (dropped, or refused as going away or full) is retried
+        once on a fresh connection; after audio has played, that error is raised.
         """
         if self.mode == "buffered" or self._live_recently_refused():
             stream = self.buffered_stream_synthesis(text_generator)
@@ -297,7 +307,7 @@ class KokoroClient:
                 stream = self.buffered_stream_synthesis(text_generator)
             else:
                 self._live_refused_at = None
-                stream = self._live(ws, text_generator)
+                stream = self._live_retrying(ws, text_generator)
         async with contextlib.aclosing(stream):
             async for chunk in stream:
                 yield chunk
@@ -325,9 +335,32 @@ class KokoroClient:
         cancels the rest of the synthesis.
         """
         ws = await _connect(self.live_url, self.open_timeout)
-        async with contextlib.aclosing(self._live(ws, text_generator)) as stream:
+        async with contextlib.aclosing(self._live_retrying(ws, text_generator)) as stream:
             async for chunk in stream:
                 yield chunk
+
+    async def _live_retrying(
+        self, ws: ClientConnection, text_generator: AsyncIterable[str]
+    ) -> AsyncGenerator[bytes, None]:
+        """``_live``, tried again on a fresh connection (with the text sent so far) if it is cut
+        off before yielding audio; never after, which would repeat words already played."""
+        tape = TextTape(text_generator)
+        try:
+            for attempt in range(RETRIES_BEFORE_AUDIO + 1):
+                played = False
+                try:
+                    async with contextlib.aclosing(self._live(ws, tape.replay())) as stream:
+                        async for chunk in stream:
+                            played = True
+                            yield chunk
+                    return
+                except (KokoroConnectionError, KokoroServerError) as error:
+                    if played or attempt == RETRIES_BEFORE_AUDIO or not _cut_off(error, ws):
+                        raise
+                    _LOGGER.warning("%s before any audio; retrying on a fresh connection", error)
+                ws = await _connect(self.live_url, self.open_timeout)
+        finally:
+            await tape.aclose()
 
     def _init_message(self, mode: Mode) -> dict[str, Any]:
         """The first message of a session: what to say things with, in each endpoint's shape."""
@@ -440,6 +473,14 @@ class KokoroLocalProvider(KokoroClient):
             open_timeout=self.config.open_timeout,
             receive_timeout=self.config.receive_timeout,
         )
+
+
+def _cut_off(error: KokoroError, ws: ClientConnection) -> bool:
+    """The session ended through no fault of its request: the connection dropped, or the
+    server refused it because it is going away or full (another server may take it)."""
+    if isinstance(error, KokoroServerError):
+        return ws.close_code in _RETRYABLE_CLOSE_CODES
+    return not isinstance(error, KokoroEndpointUnavailableError)
 
 
 def _raise_live_error(message: dict[str, Any]) -> None:

@@ -92,7 +92,9 @@ class LoadingServer:
             await runner.cleanup()
             raise
         self._runner = runner
-        _LOGGER.debug("Answering 503 loading on %s:%d", self.host, self.port)
+        _LOGGER.info(
+            "Live port %s:%d answers 503 loading until the model is loaded", self.host, self.port
+        )
 
     async def close(self) -> None:
         """Stop listening: the port is free for the real server."""
