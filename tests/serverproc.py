@@ -158,6 +158,10 @@ class Recorded:
     close_code: int | None = None
     first_audio: asyncio.Event = field(default_factory=asyncio.Event)
     failed_at: float | None = None
+    #: The replica a load balancer sent the session to (its X-Kokoro-Replica header).
+    served_by: str | None = None
+    #: Set once the server said ready.
+    started: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def complete(self) -> bool:
@@ -178,6 +182,8 @@ async def record_live(
     """A live session through ``url``: init, the pieces, "" and everything the server says."""
     record = record or Recorded()
     async with connect(url, open_timeout=10, close_timeout=5, max_size=2**24) as ws:
+        if ws.response is not None:
+            record.served_by = ws.response.headers.get("X-Kokoro-Replica")
 
         async def send() -> None:
             with contextlib.suppress(ConnectionClosed):
@@ -199,6 +205,7 @@ async def record_live(
                 kind = data.get("type")
                 if kind == "ready":
                     record.ready = data
+                    record.started.set()
                     sender = asyncio.create_task(send())
                 elif kind == "audio":
                     frame = await ws.recv()
