@@ -165,3 +165,15 @@ async def test_a_session_longer_than_the_drain_timeout_gets_1001(
     elapsed = time.monotonic() - signalled
     assert 1.0 <= elapsed < 10, elapsed
     assert "Drain over: closing 2 sessions still in progress" in server.log_text()
+
+
+def test_drain_timeout_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    from wyoming_kokoro.cli import parse_settings
+
+    assert parse_settings([]).drain_timeout == 30.0
+    assert parse_settings(["--drain-timeout", "0"]).drain_timeout == 0.0  # close at once
+    for bad in ("-1", "soon", "inf"):
+        with pytest.raises(SystemExit) as exited:
+            parse_settings(["--drain-timeout", bad])
+        assert exited.value.code == 2
+        assert "'drain_timeout' must be a number of seconds 0 or more" in capsys.readouterr().err
