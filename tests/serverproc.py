@@ -50,6 +50,9 @@ class ServerProcess:
         command += ["--live-host", "127.0.0.1", "--live-port", "0", *self.args]
         if "--no-wyoming" not in self.args:
             command += ["--uri", "tcp://127.0.0.1:0"]
+        if "--max-sessions" not in self.args:
+            # A fixed limit: "auto" follows the measured capacity, which a loaded machine lowers.
+            command += ["--max-sessions", "16"]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.process = await asyncio.create_subprocess_exec(
             *command,

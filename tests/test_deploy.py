@@ -141,11 +141,8 @@ def test_container_args_parse_and_match_the_ports(
 ) -> None:
     overlay, objects = rendered
     args = list(container(objects)["args"])
-    if overlay == "gpu":
-        # The GPU overlay adds exactly the CUDA device to the base's flags.
-        assert args[-2:] == ["--device", "cuda"]
-        args = args[:-2]
     settings = parse_settings(args)
+    assert settings.device == ("cuda" if overlay == "gpu" else "cpu")
     assert settings.live_port == DEFAULT_LIVE_PORT
     assert settings.uri == f"tcp://0.0.0.0:{DEFAULT_WYOMING_PORT}"
     assert settings.drain_timeout == DEFAULT_DRAIN_TIMEOUT
