@@ -140,6 +140,14 @@ def test_config_passes_the_linters_extra_rules(config: dict[str, Any]) -> None:
         assert not {"backup_pre", "backup_post"} & set(config)
 
 
+def test_config_opens_the_playground_through_ingress(config: dict[str, Any]) -> None:
+    """The sidebar panel is the live port's playground, served under ingress's path prefix."""
+    assert config["ingress"] is True
+    assert config["ingress_port"] == LIVE_PORT
+    assert config["panel_icon"].startswith("mdi:")
+    assert f"{LIVE_PORT}/tcp" in config["ports"]
+
+
 def test_config_identity(config: dict[str, Any]) -> None:
     assert config["name"] == "Kokoro Live"
     assert config["slug"] == "kokoro_live"

@@ -24,7 +24,7 @@ from wyoming_kokoro.engine.audio import SAMPLE_RATE
 from .helpers import assert_speech, engine_idle, wait_for
 from .http_app import HttpApp, start_http_app
 
-#: Debian's chromium (``script/setup-browser`` installs it).
+#: Debian's chromium (``script/setup-system`` installs it).
 CHROMIUM = shutil.which("chromium")
 PHONE = {"width": 390, "height": 844}
 SPOKEN = "Okay, I turned on the kitchen lights. The front door is locked."
@@ -39,7 +39,7 @@ async def server(engine: Engine) -> AsyncIterator[HttpApp]:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def browser() -> AsyncIterator[Browser]:
-    assert CHROMIUM, "chromium is not installed: run script/setup-browser"
+    assert CHROMIUM, "chromium is not installed: run script/setup-system"
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
             executable_path=CHROMIUM,
