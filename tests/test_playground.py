@@ -89,12 +89,15 @@ async def test_page_loads_clean_with_the_servers_voices(
 ) -> None:
     page, console = await open_page(browser, f"{server.base}/")
     options = await page.eval_on_selector_all("#voice option", "os => os.map(o => o.value)")
+    labels = await page.eval_on_selector_all("#voice option", "os => os.map(o => o.textContent)")
     async with (
         aiohttp.ClientSession() as http,
         http.get(f"{server.base}/voices") as response,
     ):
-        served = (await response.json())["voices"]
-    assert options == served == engine.voices.names
+        served = await response.json()
+    assert options == served["voices"] == engine.voices.names
+    # Readable names, as Home Assistant shows them: "Alpha (Japanese, female) (jf_alpha)".
+    assert labels == [f"{served['voice_names'][v]} ({v})" for v in options]
     assert await page.input_value("#voice") == engine.default_params.voice
     languages = await page.eval_on_selector_all("#language option", "os => os.map(o => o.value)")
     assert languages[1:] == engine.languages

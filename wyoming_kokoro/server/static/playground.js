@@ -307,9 +307,11 @@ async function loadVoices() {
   }
   const info = await response.json();
   hook.voices = info.voices;
-  $("voice").replaceChildren(...info.voices.map((name) => option(name)));
+  const names = info.voice_names ?? {};
+  const label = (id) => (names[id] ? `${names[id]} (${id})` : id);
+  $("voice").replaceChildren(...info.voices.map((id) => option(id, label(id))));
   $("voice").value = info.default_voice.split(/[:+]/)[0];
-  $("blend-voice").append(...info.voices.map((name) => option(name)));
+  $("blend-voice").append(...info.voices.map((id) => option(id, label(id))));
   $("language").replaceChildren(
     option("", `Server default (${info.default_language})`),
     ...info.languages.map((code) => option(code)),
