@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
+import pytest
 import pytest_asyncio
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -201,6 +204,13 @@ async def test_cancel_stops_audio_at_once_and_the_connection_goes_on(
         assert (await reader.until("after", "end", "error"))["type"] == "end"
         assert reader.after_cancel == []
         assert server.context_counters.cancelled == before + 1
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{server.port}/health") as response,
+        ):
+            health = await response.json()
+        assert health["contexts"]["cancelled"] == before + 1
+        assert health["contexts"]["open"] == 0
         await wait_for(lambda: engine_idle(engine))
         after = engine.stats()
         # Nine sentences were queued; the cancel dropped what had not run.
@@ -301,5 +311,31 @@ async def test_idle_context_is_dropped_with_an_error(engine: Engine) -> None:
             await say(ws, "quick", ["Okay."])
             assert (await reader.until("quick", "end"))["type"] == "end"
         assert limited.context_counters.failed == 1
+    finally:
+        await limited.close()
+
+
+@pytest.mark.timeout(120)
+async def test_a_v2_client_that_stops_reading_loses_its_slot(engine: Engine) -> None:
+    """A context's send that the client does not take ends the whole connection (1008) after
+    ``--send-timeout``, cancelling its contexts, as a protocol 1 session is ended."""
+    limited = await start_live_server(
+        engine, limits=Limits(auto_sessions=False, max_sessions=2, send_timeout=2.0)
+    )
+    try:
+        ws = await connect(url(limited), max_queue=1)
+        ws.transport.get_extra_info("socket").setsockopt(
+            socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * 1024
+        )
+        await ws.send(json.dumps({"protocol": 2}))
+        await say(ws, "long", [REPLY * 6])
+        await say(ws, "next", [REPLY])
+        await wait_for(lambda: limited.context_counters.opened == 2, seconds=5)
+        await wait_for(lambda: limited.sessions.sessions == 0, seconds=60)
+        assert limited.context_counters.open == 0
+        assert limited.context_counters.failed >= 1
+        assert limited.sessions.outcomes == {"client_error": 1}
+        await wait_for(lambda: engine.stats()["sessions"] == 0, seconds=10)
+        ws.transport.abort()
     finally:
         await limited.close()
