@@ -58,6 +58,10 @@ def test_parser_defaults_follow_the_settings() -> None:
     assert args.device == defaults.device
     assert args.idle_timeout == defaults.limits.idle_timeout
     assert args.send_timeout == defaults.limits.send_timeout
+    assert (args.max_contexts, args.connection_idle_timeout) == (
+        defaults.limits.max_contexts,
+        defaults.limits.connection_idle_timeout,
+    )
 
 
 def test_every_flag_reaches_its_setting(tmp_path: Path) -> None:
@@ -150,6 +154,7 @@ def test_addon_options_stand_where_the_flag_stands(tmp_path: Path) -> None:
         (["--speed", "5"], "'speed' must be a number from 0.5 to 2.0, got 5.0"),
         (["--speed", "fast"], "'speed' must be a number from 0.5 to 2.0, got 'fast'"),
         (["--max-sessions", "0"], "'max_sessions' must be a whole number of at least 1, got 0"),
+        (["--max-contexts", "0"], "'max_contexts' must be a whole number of at least 1, got 0"),
         (["--threads", "two"], "'threads' must be a whole number of at least 1, got 'two'"),
         (["--live-port", "70000"], "port must be 0-65535, got 70000"),
         (["--send-timeout", "0"], "'send_timeout' must be a number of seconds above 0, got '0'"),

@@ -208,6 +208,18 @@ def _live_flags(parser: argparse.ArgumentParser) -> None:
         f"most {limits.max_sessions}), or a fixed number",
     )
     live.add_argument(
+        "--max-contexts",
+        type=_positive("max_contexts"),
+        default=limits.max_contexts,
+        help="protocol 2: utterances open at once per connection",
+    )
+    live.add_argument(
+        "--connection-idle-timeout",
+        type=_seconds("connection_idle_timeout"),
+        default=limits.connection_idle_timeout,
+        help="protocol 2: seconds a connection may send nothing",
+    )
+    live.add_argument(
         "--openai-voice",
         action="append",
         type=_openai_voice,
@@ -296,6 +308,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             send_timeout=args.send_timeout,
             max_sessions=args.max_sessions[0],
             auto_sessions=args.max_sessions[1],
+            max_contexts=args.max_contexts,
+            connection_idle_timeout=args.connection_idle_timeout,
         ),
         openai_voices=tuple(args.openai_voice),
         drain_timeout=args.drain_timeout,

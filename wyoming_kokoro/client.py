@@ -21,13 +21,16 @@ import time
 import urllib.parse
 from collections.abc import AsyncGenerator, AsyncIterable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from .config import DEFAULT_LIVE_PORT
 from .texttape import TextTape
+
+if TYPE_CHECKING:
+    from .connection import KokoroConnection
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -286,6 +289,21 @@ class KokoroClient:
         self._fallback_logged = False
 
     # -- the entry point ------------------------------------------------------------------
+
+    async def connect(self, *, word_timestamps: bool = True) -> KokoroConnection:
+        """A long-lived protocol 2 connection: many replies, each cancellable, with word timings
+        (``connection.py``). Close it (``async with``) when the conversation ends."""
+        from .connection import KokoroConnection
+
+        return await KokoroConnection.open(
+            self.live_url,
+            voice=self.voice,
+            language=self.language,
+            speed=self.speed,
+            word_timestamps=word_timestamps,
+            open_timeout=self.open_timeout,
+            receive_timeout=self.receive_timeout,
+        )
 
     async def stream_synthesis(
         self, text_generator: AsyncIterable[str]

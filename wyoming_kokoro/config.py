@@ -38,6 +38,10 @@ class Limits:
     #: follows the measured capacity (``Engine.admission_limit``).
     max_sessions: int = 16
     auto_sessions: bool = True
+    #: Protocol v2: utterances open at once on one connection.
+    max_contexts: int = 8
+    #: Protocol v2: seconds a connection may stay silent (no client message at all).
+    connection_idle_timeout: float = 300.0
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,7 @@ LIMITS = vol.Schema(
         vol.Optional("max_text_chars"): _positive_int("max_text_chars"),
         vol.Optional("max_frame_chars"): _positive_int("max_frame_chars"),
         vol.Optional("max_sessions"): _positive_int("max_sessions"),
+        vol.Optional("max_contexts"): _positive_int("max_contexts"),
         vol.Optional("threads"): _positive_int("threads"),
         vol.Optional("samples_per_chunk"): _positive_int("samples_per_chunk"),
     }

@@ -30,6 +30,7 @@ from .capacity import CapacityMeter
 from .languages import LANGUAGES, language_of_voice, normalize_language
 from .model import KokoroModel, resolve_device
 from .scheduler import InferenceScheduler, JobCancelledError
+from .timestamps import WORDLESS_LANGUAGES, TimedBatch, WordTiming, segment_timings
 from .voices import VoiceBank, VoiceError
 
 _LOGGER = logging.getLogger(__name__)
@@ -75,6 +76,14 @@ class SpeechParams:
     style: NDArray[np.float32]
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """One segment's PCM and, when asked for, its words (seconds from the PCM's start)."""
+
+    pcm: bytes
+    words: tuple[WordTiming, ...] = ()
+
+
 class _Pacer:
     """Tracks when a session's listener runs out of audio, to order its queued segments."""
 
@@ -97,7 +106,7 @@ class _Pacer:
 
 
 #: Renders one segment after a pause, interruptible through its run options (blocking).
-_Render = Callable[[Segment, float, ort.RunOptions], bytes]
+_Render = Callable[[Segment, float, ort.RunOptions], Rendered]
 
 
 class _RunControl:
@@ -142,7 +151,9 @@ class _Feeder:
         self._slots = asyncio.Semaphore(LOOKAHEAD)
         self.pacer = _Pacer()
         #: Each segment's audio to come, in order; then None (done) or the text source's error.
-        self.pending: asyncio.Queue[asyncio.Future[bytes] | BaseException | None] = asyncio.Queue()
+        self.pending: asyncio.Queue[asyncio.Future[Rendered] | BaseException | None] = (
+            asyncio.Queue()
+        )
 
     async def feed(self, pieces: AsyncIterable[str]) -> None:
         """Read ``pieces`` to the end; a failing source is queued as its error."""
@@ -155,7 +166,7 @@ class _Feeder:
         else:
             self.pending.put_nowait(None)
 
-    async def next_item(self) -> asyncio.Future[bytes] | BaseException | None:
+    async def next_item(self) -> asyncio.Future[Rendered] | BaseException | None:
         """The next segment's audio to come (its place is freed for the one after)."""
         item = await self.pending.get()
         if isinstance(item, asyncio.Future):
@@ -179,7 +190,7 @@ class _Feeder:
             )
             self.pending.put_nowait(asyncio.ensure_future(job))
 
-    def _attempt(self, segment: Segment, pause: float, control: _RunControl) -> bytes:
+    def _attempt(self, segment: Segment, pause: float, control: _RunControl) -> Rendered:
         return self._render(segment, pause, control.options)
 
     def drop(self) -> None:
@@ -341,21 +352,58 @@ class Engine:
         run_options: ort.RunOptions | None = None,
     ) -> bytes:
         """Blocking: one segment to PCM, with the pause that joins it to the previous one."""
+        return self.render_timed(segment, params, pause_before, run_options, timed=False).pcm
+
+    def render_timed(
+        self,
+        segment: Segment,
+        params: SpeechParams,
+        pause_before: float,
+        run_options: ort.RunOptions | None = None,
+        timed: bool = True,
+    ) -> Rendered:
+        """Blocking: one segment to PCM and, if ``timed``, the timings of its written words."""
         try:
             parts = [audio.silence(pause_before)] if pause_before > 0 else []
+            offset = sum(len(part) for part in parts)
             spoken = verbalize(segment.text, params.language)
+            batches: list[TimedBatch] = []
             for batch in self._model.phonemize(spoken, params.language):
-                spoken_batch = self._model.infer(batch, params.style, params.speed, run_options)
-                if len(spoken_batch.audio):
-                    parts.append(audio.fade_edges(spoken_batch.audio))
+                inference = self._model.infer(batch, params.style, params.speed, run_options)
+                if len(inference.audio):
+                    parts.append(audio.fade_edges(inference.audio))
+                    batches.append(
+                        TimedBatch(
+                            batch,
+                            inference.durations,
+                            inference.start_sample,
+                            offset,
+                            len(inference.audio),
+                        )
+                    )
+                    offset += len(inference.audio)
+            words: list[WordTiming] = []
+            if timed and batches:
+                words = segment_timings(
+                    segment.text,
+                    spoken,
+                    batches,
+                    functools.partial(self._model.phonemize_words, language=params.language),
+                    self.sample_rate,
+                )
         except JobCancelledError:
             raise
         except Exception as error:
             _LOGGER.exception("Synthesis failed for segment %r", segment.text)
             raise SynthesisError(f"Synthesis failed: {error}") from error
-        if len(parts) == (1 if pause_before > 0 else 0):
-            return b""  # nothing speakable: no pause either
-        return audio.to_pcm16(np.concatenate(parts))
+        if not batches:
+            return Rendered(b"")  # nothing speakable: no pause either
+        return Rendered(audio.to_pcm16(np.concatenate(parts)), tuple(words))
+
+    @staticmethod
+    def word_timestamps_unsupported(language: str) -> str | None:
+        """Why ``language`` gets no word timestamps, or None when it does."""
+        return WORDLESS_LANGUAGES.get(language)
 
     def _metered_render(
         self,
@@ -363,15 +411,16 @@ class Engine:
         params: SpeechParams,
         pause_before: float,
         run_options: ort.RunOptions,
-    ) -> bytes:
-        """:meth:`render` on a worker, counted by the capacity meter."""
+        timed: bool,
+    ) -> Rendered:
+        """:meth:`render_timed` on a worker, counted by the capacity meter."""
         self.capacity.started()
-        pcm = b""
+        rendered = Rendered(b"")
         try:
-            pcm = self.render(segment, params, pause_before, run_options)
+            rendered = self.render_timed(segment, params, pause_before, run_options, timed)
         finally:
-            self.capacity.finished(audio.duration_seconds(pcm))
-        return pcm
+            self.capacity.finished(audio.duration_seconds(rendered.pcm))
+        return rendered
 
     async def stream(
         self, pieces: AsyncIterable[str], params: SpeechParams
@@ -382,10 +431,26 @@ class Engine:
         are dropped and nothing more runs for it. Errors from ``pieces`` propagate after the
         audio already produced for earlier text.
         """
+        rendered = self._stream(pieces, params, timed=False)
+        async with contextlib.aclosing(rendered):
+            async for chunk in rendered:
+                yield chunk.pcm
+
+    def stream_timed(
+        self, pieces: AsyncIterable[str], params: SpeechParams
+    ) -> AsyncGenerator[Rendered, None]:
+        """As :meth:`stream`, each chunk with its written words' timings (seconds from the
+        chunk's start; none for a language in :data:`WORDLESS_LANGUAGES`)."""
+        timed = self.word_timestamps_unsupported(params.language) is None
+        return self._stream(pieces, params, timed=timed)
+
+    async def _stream(
+        self, pieces: AsyncIterable[str], params: SpeechParams, timed: bool
+    ) -> AsyncGenerator[Rendered, None]:
         feeder = _Feeder(
             self._scheduler,
             lambda segment, pause, run_options: self._metered_render(
-                segment, params, pause, run_options
+                segment, params, pause, run_options, timed
             ),
         )
         with self._sessions_lock:
@@ -395,10 +460,10 @@ class Engine:
             while (item := await feeder.next_item()) is not None:
                 if isinstance(item, BaseException):
                     raise item
-                pcm = await item
-                if pcm:
+                chunk = await item
+                if chunk.pcm:
                     feeder.pacer.delivered()
-                    yield pcm
+                    yield chunk
         finally:
             feeding.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -156,6 +156,19 @@ class KokoroModel:
         self._count(phonemize=time.perf_counter() - started)
         return batches
 
+    def phonemize_words(self, words: list[str], language: str) -> list[str]:
+        """Each word phonemized by itself (for aligning words with a segment's phonemes)."""
+        if not words:
+            return []
+        import phonemizer
+        from kokoro_onnx.tokenizer import _espeak_lock  # espeak's global state needs it
+
+        with _espeak_lock:
+            result = phonemizer.phonemize(
+                words, language, preserve_punctuation=True, with_stress=True
+            )
+        return [str(item) for item in result]
+
     def infer(
         self,
         phonemes: str,

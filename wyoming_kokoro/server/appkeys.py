@@ -10,6 +10,7 @@ from aiohttp import web
 
 from ..config import Settings
 from ..engine import Engine
+from .contexts import ContextCounters
 from .metrics import Metrics
 from .sessions import Sessions
 
@@ -22,3 +23,5 @@ METRICS_KEY: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)
 #: Admission and counts of open sessions, shared by every door: ``async with
 #: app[SESSIONS_KEY].session(door) as session`` raises :class:`~.protocol.BusyError` when full.
 SESSIONS_KEY: web.AppKey[Sessions] = web.AppKey("sessions", Sessions)
+#: Contexts of every protocol 2 connection of ``/ws/tts/live`` (``contexts.py``), for ``/health``.
+CONTEXTS_KEY: web.AppKey[ContextCounters] = web.AppKey("contexts", ContextCounters)

@@ -9,6 +9,7 @@ them to the engine, the settings, the session registry and the metrics (``appkey
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterable
@@ -20,7 +21,8 @@ from .. import __version__
 from ..config import Settings
 from ..engine import Engine
 from . import buffered, live, readiness
-from .appkeys import ENGINE_KEY, METRICS_KEY, SESSIONS_KEY, SETTINGS_KEY
+from .appkeys import CONTEXTS_KEY, ENGINE_KEY, METRICS_KEY, SESSIONS_KEY, SETTINGS_KEY
+from .contexts import ContextCounters
 from .metrics import CONTENT_TYPE, Metrics
 from .openai_api import add_openai_routes
 from .playground import add_playground_routes
@@ -54,6 +56,7 @@ def build_app(
     app[SESSIONS_KEY] = Sessions(
         functools.partial(engine.admission_limit, settings.limits), metrics
     )
+    app[CONTEXTS_KEY] = ContextCounters()
     app[CHANNELS_KEY] = set()
     for path in doors:
         app.router.add_get(path, DOORS[path], allow_head=False)
@@ -79,6 +82,7 @@ def health(app: web.Application) -> dict[str, Any]:
         "live_sessions": sessions.open_in(live.DOOR),
         "sessions_by_door": sessions.by_door(),
         "max_sessions": sessions.max_sessions,
+        "contexts": dataclasses.asdict(app[CONTEXTS_KEY]),
         **engine.stats(),
     }
 
@@ -165,6 +169,11 @@ class LiveServer:
     def counters(self) -> Sessions:
         """The session registry under its earlier name (``counters.sessions``: open now)."""
         return self.sessions
+
+    @property
+    def context_counters(self) -> ContextCounters:
+        """Contexts of the protocol 2 connections (open now, and how ended ones ended)."""
+        return self.app[CONTEXTS_KEY]
 
     @property
     def metrics(self) -> Metrics:

@@ -2,7 +2,8 @@
 
 A thin door: it validates what the client sends, hands text pieces to :meth:`Engine.stream`
 and frames the PCM it gets back. Admission, eager reading, bounded sends and closes are
-``websocket.py``'s; this module holds only the live protocol.
+``websocket.py``'s; this module holds only the live protocol. An init asking for protocol 2
+hands the connection to ``contexts.py`` (many utterances per connection).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from aiohttp import web
 
 from .. import __version__
 from ..engine import Engine, SpeechParams, audio
-from .appkeys import ENGINE_KEY, SETTINGS_KEY
-from .protocol import TextBudget, frame_bytes, parse_init
+from .appkeys import CONTEXTS_KEY, ENGINE_KEY, SETTINGS_KEY
+from .contexts import is_v2_message, requested_protocol, serve_contexts
+from .protocol import ClientError, TextBudget, frame_bytes, parse_init
 from .sessions import Session
 from .websocket import Channel, serve_session
 
@@ -33,10 +35,22 @@ async def handle(request: web.Request) -> web.StreamResponse:
     """The route handler of ``/ws/tts/live``."""
     engine = request.app[ENGINE_KEY]
     limits = request.app[SETTINGS_KEY].limits
+    counters = request.app[CONTEXTS_KEY]
 
     async def session(channel: Channel, session: Session) -> None:
         init = parse_init(await channel.receive_text(limits.idle_timeout, "init message"))
+        version = requested_protocol(init)
         params = init_params(engine, init)
+        if version == 2:
+            await serve_contexts(
+                _SessionChannel(channel, session),
+                engine,
+                limits,
+                init=init,
+                params=params,
+                counters=counters,
+            )
+            return
         await channel.send_json(
             {
                 "type": "ready",
@@ -56,6 +70,11 @@ async def handle(request: web.Request) -> web.StreamResponse:
             piece = await channel.receive_text(limits.idle_timeout, "text")
             if piece == "":
                 return None
+            if is_v2_message(piece):
+                raise ClientError(
+                    "This is a protocol 2 message, but the session speaks protocol 1: "
+                    'send "protocol": 2 in the init message to use contexts'
+                )
             budget.take(piece)
             session.text_received()
             return piece
@@ -83,3 +102,24 @@ async def handle(request: web.Request) -> web.StreamResponse:
 def error_message(error: BaseException) -> dict[str, Any]:
     """The live protocol's ``error`` message."""
     return {"type": "error", "message": str(error)}
+
+
+class _SessionChannel:
+    """The channel of a protocol 2 connection, reporting its text and audio to the session
+    registry (metrics, and the close's patience for audio not yet played)."""
+
+    def __init__(self, channel: Channel, session: Session) -> None:
+        self._channel = channel
+        self._session = session
+
+    async def send_json(self, message: dict[str, Any]) -> None:
+        await self._channel.send_json(message)
+
+    async def send_bytes(self, data: bytes) -> None:
+        await self._channel.send_bytes(data)
+        self._session.audio_sent(audio.duration_seconds(data))
+
+    async def receive_text(self, idle_timeout: float, waiting_for: str) -> str:
+        text = await self._channel.receive_text(idle_timeout, waiting_for)
+        self._session.text_received()
+        return text
