@@ -6,6 +6,7 @@ the scheduler's worker threads, never on the event loop.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,22 @@ from .scheduler import JobCancelledError
 MAX_PHONEMES = 510
 
 
+class _WordCountMismatchFilter(logging.Filter):
+    """Drops phonemizer's "words count mismatch" warning, and only that one.
+
+    phonemizer compares the words of each input line with the words espeak-ng read, and
+    warns when they differ (even in its "ignore" mode). espeak-ng reads a number or a time as
+    several words ("21" -> "twenty one"), so every reply with one warned. The engine never uses
+    phonemizer's word boundaries, so the mismatch is expected and harmless.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("words count mismatch")
+
+
+_WORD_COUNT_FILTER = _WordCountMismatchFilter()
+
+
 class KokoroModel:
     """The onnxruntime session and the phonemizer; all calls are blocking (worker threads)."""
 
@@ -29,6 +46,7 @@ class KokoroModel:
         from kokoro_onnx.tokenizer import Tokenizer
         from kokoro_onnx.trim import trim
 
+        logging.getLogger("phonemizer").addFilter(_WORD_COUNT_FILTER)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
