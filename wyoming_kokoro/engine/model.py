@@ -47,6 +47,16 @@ class _WordCountMismatchFilter(logging.Filter):
 _WORD_COUNT_FILTER = _WordCountMismatchFilter()
 
 
+def _shrink_arena_after(options: ort.RunOptions) -> None:
+    """Ask for :data:`ARENA_SHRINKAGE` once per run options (a segment's batches share them;
+    onnxruntime logs a warning when an entry is set twice)."""
+    key, value = ARENA_SHRINKAGE
+    try:
+        options.get_run_config_entry(key)
+    except RuntimeError:  # not set yet
+        options.add_run_config_entry(key, value)
+
+
 class KokoroModel:
     """The onnxruntime session and the phonemizer; all calls are blocking (worker threads)."""
 
@@ -110,7 +120,7 @@ class KokoroModel:
             "speed": np.array([speed], dtype=self._dtypes["speed"]),
         }
         options = run_options if run_options is not None else ort.RunOptions()
-        options.add_run_config_entry(*ARENA_SHRINKAGE)
+        _shrink_arena_after(options)
         try:
             outputs = self.session.run(None, inputs, options)
         except Exception:
