@@ -274,5 +274,5 @@ async def test_a_long_value_is_quoted_short(server: LiveServer) -> None:
     reply = await session(server, json.dumps(init), [])
     assert reply.error is not None
     assert reply.error["error_code"] == "unsupported_format"
-    assert "(100002 characters)" in reply.error["message"]
+    assert "(100000 characters)" in reply.error["message"]
     assert len(reply.error["message"]) < 200

@@ -91,7 +91,7 @@ async def test_nothing_speakable_gives_no_audio(engine: Engine) -> None:
     [
         ("nobody", None, None, "Unknown voice 'nobody'"),
         ("jf_alpha:0.5+", None, None, "Malformed voice"),
-        ("jf_alpha:0+jm_kumo:0", None, None, "positive total weight"),
+        ("jf_alpha:0+jm_kumo:0", None, None, "finite number above 0"),
         (None, "xx", None, "Unsupported language 'xx'"),
         (None, None, 2.5, "from 0.5 to 2.0"),
         (None, None, float("inf"), "from 0.5 to 2.0"),

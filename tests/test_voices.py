@@ -49,7 +49,7 @@ def test_canonical_drops_spaces(bank: VoiceBank) -> None:
         ("nobody", "Unknown voice 'nobody'. Available: af_one, am_two"),
         ("af_one:0.5+", "Malformed voice 'af_one:0.5+'"),
         ("af_one:x", "Malformed voice"),
-        ("af_one:0+am_two:0", "needs a positive total weight"),
+        ("af_one:0+am_two:0", "must be a finite number above 0"),
     ],
 )
 def test_bad_voices_are_refused_with_the_choices(bank: VoiceBank, spec: str, message: str) -> None:

@@ -9,6 +9,7 @@ and what it got. Whether a voice exists is the engine's question (it knows the l
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -20,13 +21,35 @@ from .engine.languages import UnsupportedLanguageError, normalize_language
 #: What a speed must be, as every door says it.
 SPEED_RULE = f"a number from {MIN_SPEED} to {MAX_SPEED}"
 
+#: The longest voice spec read at all: a blend of a dozen voices fits; checked before any
+#: pattern sees the text, so no input can make the voice check slow.
+MAX_VOICE_CHARS = 256
+#: The longest language code read at all (``en-US`` and friends are a few characters).
+MAX_LANGUAGE_CHARS = 32
+#: How much of an offending value an error message or a log line quotes.
+QUOTE_LIMIT = 40
+
 
 class RequestError(ValueError):
     """A request field is wrong; ``str()`` names the field and the fix."""
 
 
+def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``repr`` of at most a short prefix of ``value``: a client's 4 MB string must not be
+    echoed back to it or written to the log."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}... ({len(value)} characters)"
+    short = reprlib.Repr()
+    short.maxstring = short.maxother = short.maxlong = limit
+    short.maxlevel = 2
+    try:
+        return short.repr(value)
+    except ValueError:  # an int too long to print (Python's digit limit)
+        return f"a {type(value).__name__}"
+
+
 def _fail(field: str, rule: str, value: object) -> vol.Invalid:
-    return vol.Invalid(f"'{field}' must be {rule}, got {value!r}")
+    return vol.Invalid(f"'{field}' must be {rule}, got {quote(value)}")
 
 
 def _voice(value: object) -> str | None:
@@ -34,6 +57,8 @@ def _voice(value: object) -> str | None:
         return None
     if not isinstance(value, str) or not value.strip():
         raise _fail("voice", "a non-empty string", value)
+    if len(value) > MAX_VOICE_CHARS:
+        raise _fail("voice", f"at most {MAX_VOICE_CHARS} characters", value)
     return value
 
 
@@ -42,6 +67,12 @@ def _language(value: object) -> str | None:
         return None
     if not isinstance(value, str):
         raise _fail("language", "a string such as 'en-us'", value)
+    if len(value) > MAX_LANGUAGE_CHARS:
+        raise _fail(
+            "language",
+            f"a language code such as 'en-us' (at most {MAX_LANGUAGE_CHARS} characters)",
+            value,
+        )
     try:
         return normalize_language(value)
     except UnsupportedLanguageError as error:
@@ -124,7 +155,7 @@ def check_speed(value: object) -> float:
     """One speed (command line, add-on options); :class:`RequestError` if out of range."""
     speed = _check(REQUEST, {"speed": value}).get("speed")
     if not isinstance(speed, float):
-        raise RequestError(f"'speed' must be {SPEED_RULE}, got {value!r}")
+        raise RequestError(f"'speed' must be {SPEED_RULE}, got {quote(value)}")
     return speed
 
 

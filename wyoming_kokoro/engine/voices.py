@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-_BLEND_PART = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*(?::\s*([0-9]*\.?[0-9]+)\s*)?$")
+from ..schema import MAX_VOICE_CHARS, quote
+
+# A blend is cut with plain string operations (``+``, then ``:``); these two patterns then
+# check one piece each with no nested or adjacent repeats of the same characters, so they run
+# in time linear in the piece, whatever it holds.
+_NAME = re.compile(r"[A-Za-z0-9_\-]+")
+_WEIGHT = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 class VoiceError(ValueError):
@@ -40,27 +47,31 @@ class VoiceBank:
 
     def style(self, spec: str) -> NDArray[np.float32]:
         """The style array for a voice name or a blend ``a:0.6+b:0.4`` (weights normalized)."""
-        parts = [part for part in spec.split("+")]
+        if len(spec) > MAX_VOICE_CHARS:
+            raise VoiceError(f"Voice {quote(spec)} is over {MAX_VOICE_CHARS} characters")
         weights: list[float] = []
         arrays: list[NDArray[np.float32]] = []
-        for part in parts:
-            match = _BLEND_PART.match(part)
-            if match is None:
+        for part in spec.split("+"):
+            name, colon, weight_text = (piece.strip() for piece in part.partition(":"))
+            if not _NAME.fullmatch(name) or (colon and not _WEIGHT.fullmatch(weight_text)):
                 raise VoiceError(
-                    f"Malformed voice {spec!r}: use a voice name or a blend like "
+                    f"Malformed voice {quote(spec)}: use a voice name or a blend like "
                     f"{self.names[0]}:0.6+{self.names[-1]}:0.4"
                 )
-            name, weight_text = match.groups()
             if name not in self._styles:
-                raise VoiceError(f"Unknown voice {name!r}. Available: {', '.join(self.names)}")
-            weight = float(weight_text) if weight_text is not None else 1.0
+                raise VoiceError(f"Unknown voice {quote(name)}. Available: {', '.join(self.names)}")
+            weight = float(weight_text) if colon else 1.0
+            if not (math.isfinite(weight) and weight > 0):
+                raise VoiceError(
+                    f"Voice weight {quote(weight_text)} for {name} must be a finite number above 0"
+                )
             weights.append(weight)
             arrays.append(self._styles[name])
-        total = sum(weights)
-        if total <= 0:
-            raise VoiceError(f"Voice blend {spec!r} needs a positive total weight")
         if len(arrays) == 1:
             return arrays[0]
+        total = sum(weights)
+        if not math.isfinite(total):
+            raise VoiceError(f"Voice weights of {quote(spec)} are too large to add up")
         blended = sum(w / total * a for w, a in zip(weights, arrays, strict=True))
         return np.asarray(blended, dtype=np.float32)
 

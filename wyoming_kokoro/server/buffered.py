@@ -30,6 +30,7 @@ from aiohttp import web
 
 from ..aio import once
 from ..engine import Engine, InvalidRequestError, SpeechParams, audio
+from ..schema import quote
 from .appkeys import ENGINE_KEY, SETTINGS_KEY
 from .protocol import (
     BusyError,
@@ -41,7 +42,6 @@ from .protocol import (
     TextBudget,
     frame_bytes,
     parse_json,
-    quote,
 )
 from .sessions import Session
 from .websocket import Channel, serve_session

@@ -31,9 +31,6 @@ CLOSE_TRY_AGAIN = 1013
 #: What a client is told when the server fails in a way it did not foresee.
 INTERNAL_ERROR_MESSAGE = "Internal server error; the server log has the details"
 
-#: The longest prefix of a client's value quoted back in a message or a log line.
-QUOTE_CHARS = 40
-
 
 class ClientError(Exception):
     """The client broke the protocol or a limit; the message says how to do better."""
@@ -93,12 +90,6 @@ class InternalError(SynthesisError):
 
 class ClientGoneError(Exception):
     """The connection closed (or the server is shutting down): nobody to answer."""
-
-
-def quote(value: object, limit: int = QUOTE_CHARS) -> str:
-    """``repr`` of a client's value, cut to a short prefix: never echo a megabyte back."""
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def close_reason(text: str) -> str:

@@ -14,6 +14,11 @@ Events in, and what each does:
   ``--no-streaming`` only stops advertising streaming; a client that streams anyway is served.
 - Anything else is ignored; the connection stays up.
 
+Events are read by :mod:`.reader`, bounded in size and time: a malformed event gets an
+``error`` event naming the problem (and the connection goes on when the event could be read
+whole); an oversized one, or one that stops arriving midway for ``--idle-timeout``, gets an
+``error`` event and the connection is closed.
+
 A request that cannot be served (unknown voice, failed synthesis) gets one ``error`` event; an
 audio stream that was open is still closed with ``audio-stop`` (and ``synthesize-stopped`` once
 the client ends its text stream), so no client is left waiting. A client that goes away cancels
@@ -42,6 +47,8 @@ from wyoming.tts import (
 )
 
 from ...engine import InvalidRequestError, SpeechParams, SynthesisError
+from .events import MalformedEventError, text_of, voice_of
+from .reader import EventError, EventLimits, read_event
 from .text import Chunker, TextPieces
 
 if TYPE_CHECKING:
@@ -74,22 +81,42 @@ class KokoroEventHandler(AsyncEventHandler):
         self._speaking: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.closed = asyncio.Event()
+        limits = server.settings.limits
+        self._limits = EventLimits.for_text(limits.max_text_chars, limits.idle_timeout)
         server.handlers.add(self)
 
     async def run(self) -> None:
-        """Read events until the client leaves; a reset connection is an ordinary end."""
+        """Read events until the client leaves or an event breaks the framing.
+
+        Replaces the library's loop, whose reader has no bounds and lets a malformed event
+        escape as an exception nobody retrieves. A reset connection is an ordinary end.
+        """
+        self._is_running = True
         try:
-            await super().run()
+            while self._is_running:
+                try:
+                    event = await read_event(self.reader, self._limits)
+                except EventError as error:
+                    _LOGGER.info("Refused an event: %s", error)
+                    await self._send_error(str(error), error.code)
+                    if error.fatal:
+                        break
+                    continue
+                if event is None or not await self.handle_event(event):
+                    break
         except ConnectionError:
             _LOGGER.debug("Client connection reset")
+        finally:
+            await self.disconnect()
+            self.writer.close()
 
     async def handle_event(self, event: Event) -> bool:
         """Answer one event; always True, since returning False would drop the client."""
         try:
             await self._handle(event)
-        except (KeyError, TypeError, ValueError) as error:
-            _LOGGER.info("Malformed %s event: %r", event.type, error)
-            await self._send_error(f"Malformed {event.type} event: {error!r}", "malformed-event")
+        except MalformedEventError as error:
+            _LOGGER.info("%s", error)
+            await self._send_error(str(error), "malformed-event")
         except ConnectionError:
             _LOGGER.debug("Client went away while answering %s", event.type)
         except Exception:
@@ -106,11 +133,10 @@ class KokoroEventHandler(AsyncEventHandler):
             if self._streaming:
                 _LOGGER.debug("Ignoring the full-text synthesize sent inside a stream")
                 return
-            request = Synthesize.from_event(event)
             text = TextPieces(self.server.settings.limits.max_text_chars)
-            text.put(request.text)
+            text.put(text_of(event))
             text.end()
-            await self._start_speech(request.voice, text, streaming=False)
+            await self._start_speech(voice_of(event), text, streaming=False)
         elif SynthesizeStart.is_type(event.type):
             if self._streaming:
                 await self._send_error(
@@ -118,14 +144,15 @@ class KokoroEventHandler(AsyncEventHandler):
                     "stream-already-open",
                 )
                 return
+            voice = voice_of(event)
             self._streaming = True
             self._stream_text = TextPieces(self.server.settings.limits.max_text_chars)
-            voice = SynthesizeStart.from_event(event).voice
             if not await self._start_speech(voice, self._stream_text, streaming=True):
                 self._stream_text = None
         elif SynthesizeChunk.is_type(event.type):
+            piece = text_of(event)
             if self._stream_text is not None:
-                self._stream_text.put(SynthesizeChunk.from_event(event).text)
+                self._stream_text.put(piece)
             elif not self._streaming:
                 _LOGGER.debug("Ignoring synthesize-chunk outside a stream")
         elif SynthesizeStop.is_type(event.type):

@@ -15,6 +15,7 @@ from wyoming.info import Attribution, Info, TtsProgram, TtsVoice
 from ... import __version__
 from ...engine import Engine, InvalidRequestError
 from ...engine.languages import LANGUAGES, language_of_voice, locale_of
+from ...schema import quote
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -93,5 +94,5 @@ def voice_for_locale(locales: dict[str, str], language: str, default: str) -> st
             return default if default in matches else matches[0]
     available = sorted(set(locales.values()))
     raise InvalidRequestError(
-        f"No voice for language {language!r}. Available: {', '.join(available)}"
+        f"No voice for language {quote(language)}. Available: {', '.join(available)}"
     )

@@ -10,18 +10,33 @@ from ...engine import InvalidRequestError
 class TextPieces:
     """The text of one request, read by the engine as it arrives: pieces until :meth:`end`.
 
-    A plain async iterator rather than a generator, so that the engine closing its stream
-    early (an error) leaves it usable for :meth:`wait_end`.
+    The text limit counts what the client sent, as it arrives: text past the limit is
+    dropped at once (never queued), and the engine reading on meets the limit's error after
+    the text before it. A plain async iterator rather than a generator, so that the engine
+    closing its stream early (an error) leaves it usable for :meth:`wait_end`.
     """
 
     def __init__(self, max_chars: int) -> None:
-        self._queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[str | InvalidRequestError | None] = asyncio.Queue()
         self._ended = False
         self._max_chars = max_chars
         self._chars = 0
+        self._over = False
 
     def put(self, text: str) -> None:
         """Append a piece (any cut: mid-word is fine)."""
+        if self._over:
+            return
+        self._chars += len(text)
+        if self._chars > self._max_chars:
+            self._over = True
+            self._queue.put_nowait(
+                InvalidRequestError(
+                    f"Text is over the limit of {self._max_chars} characters (--max-text-chars); "
+                    "the rest was not spoken"
+                )
+            )
+            return
         self._queue.put_nowait(text)
 
     def end(self) -> None:
@@ -38,12 +53,8 @@ class TextPieces:
         if piece is None:
             self._ended = True
             raise StopAsyncIteration
-        self._chars += len(piece)
-        if self._chars > self._max_chars:
-            raise InvalidRequestError(
-                f"Text is over the limit of {self._max_chars} characters (--max-text-chars); "
-                "the rest was not spoken"
-            )
+        if isinstance(piece, InvalidRequestError):
+            raise piece
         return piece
 
     async def wait_end(self) -> None:

@@ -1,0 +1,65 @@
+"""Memory: RSS after warm-up, after a long kanji text read as English, after a long reply.
+
+Kanji read with ``en-us`` become "Chinese letter, Japanese letter, ...", the longest batches the
+model takes; the process should come back near its warm-up level after each::
+
+    .venv/bin/python bench/memory.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import resource
+import time
+from pathlib import Path
+
+from wyoming_kokoro.aio import once
+from wyoming_kokoro.config import Settings
+from wyoming_kokoro.engine import Engine, SpeechParams
+
+KANJI = (
+    "今日はとても良い天気ですね。明日は雨が降るそうなので、傘を持って行きましょう。"
+    "東京の空は青くて、公園には多くの人が集まっています。"
+) * 6
+REPLY = (
+    "Okay, I turned on the kitchen lights and set the thermostat to twenty one degrees. "
+    "The front door is locked, and the garage is closed. "
+    "Tomorrow it will rain in the afternoon, so take an umbrella. "
+)
+
+
+def rss_mb() -> float:
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return round(pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+
+
+async def speak(engine: Engine, text: str, params: SpeechParams) -> float:
+    """Seconds of audio for ``text``."""
+    async with contextlib.aclosing(engine.stream(once(text), params)) as stream:
+        return sum([len(chunk) async for chunk in stream]) / (engine.sample_rate * 2)
+
+
+async def run() -> dict[str, float]:
+    engine = await asyncio.to_thread(Engine.load, Settings(language="en-us"))
+    params = engine.speech_params()
+    try:
+        await speak(engine, REPLY, params)
+        figures = {"after_warm_up_mb": rss_mb()}
+        started = time.monotonic()
+        audio = await speak(engine, KANJI[:300], params)
+        figures["kanji_audio_s"] = round(audio, 1)
+        figures["kanji_rtf"] = round((time.monotonic() - started) / audio, 3)
+        figures["after_kanji_mb"] = rss_mb()
+        await speak(engine, REPLY * 12, params)
+        figures["after_long_reply_mb"] = rss_mb()
+        figures["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    finally:
+        await asyncio.to_thread(engine.close)
+    return figures
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(run()), indent=2))

@@ -1,0 +1,70 @@
+"""Memory after a long input returns near its level after warm-up.
+
+Kanji read with ``en-us`` become "Chinese letter, Japanese letter, ...": a few dozen characters
+give the longest batches the model takes, the largest working memory an inference needs. That
+memory must go back once the reply is done. Measured in a fresh process, so that what other
+tests hold does not count.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: What a reply may leave behind, over the level after warm-up.
+MAX_GROWTH_MB = 150
+
+PROBE = """
+import asyncio, contextlib, json, os, resource
+from pathlib import Path
+from wyoming_kokoro.aio import once
+from wyoming_kokoro.config import Settings
+from wyoming_kokoro.engine import Engine
+
+KANJI = "今日は東京の空が青くて公園には多くの人が集まっています明日は雨"
+
+def rss_mb() -> float:
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+async def speak(engine: Engine, text: str) -> int:
+    params = engine.speech_params(language="en-us")
+    async with contextlib.aclosing(engine.stream(once(text), params)) as stream:
+        return sum([len(chunk) async for chunk in stream])
+
+async def main() -> None:
+    engine = await asyncio.to_thread(Engine.load, Settings(language="en-us"))
+    await speak(engine, "Okay, I turned on the kitchen lights.")
+    baseline = rss_mb()
+    # Two at once, as two listeners would: both inference workers busy with long batches.
+    sizes = await asyncio.gather(speak(engine, KANJI), speak(engine, KANJI[::-1]))
+    after = rss_mb()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    await asyncio.to_thread(engine.close)
+    print(json.dumps({"baseline": baseline, "after": after, "peak": peak, "audio": sizes}))
+
+asyncio.run(main())
+"""
+
+
+def test_memory_returns_near_baseline_after_a_long_input() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=280,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    # Long batches: each reply is more than 20 s of audio (24 kHz, 16-bit) from one segment.
+    assert all(size > 20 * 48_000 for size in figures["audio"]), figures
+    # The reply needed far more memory than it may leave behind ...
+    assert figures["peak"] > figures["baseline"] + MAX_GROWTH_MB, figures
+    # ... and gave it back.
+    assert figures["after"] < figures["baseline"] + MAX_GROWTH_MB, figures
