@@ -119,6 +119,16 @@ class KokoroConnection:
         """The connection is gone (closed by either side, or failed)."""
         return self._reader.done()
 
+    @property
+    def websocket(self) -> ClientConnection:
+        """The underlying WebSocket (for frameworks that ping it or read its state)."""
+        return self._ws
+
+    async def wait_closed(self) -> KokoroError | None:
+        """Wait until the connection ends (either side closed it, or it failed); why it ended."""
+        await asyncio.wait({self._reader})
+        return self._failure
+
     def new_context_id(self) -> str:
         """A context id unique on this connection."""
         return f"ctx-{next(self._ids)}"
