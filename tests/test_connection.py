@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from wyoming_kokoro.client import KokoroClient, KokoroServerError
+from wyoming_kokoro.client import KokoroClient, KokoroConnectionError, KokoroServerError
 from wyoming_kokoro.config import Limits
 from wyoming_kokoro.connection import KokoroConnection, SpeechAudio, SpeechWords
 from wyoming_kokoro.engine import Engine
@@ -23,7 +23,9 @@ LONG = "The front door is locked, and the garage is closed. " * 6
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def server(engine: Engine) -> AsyncIterator[LiveServer]:
-    live = await start_live_server(engine, limits=Limits(max_sessions=8, max_contexts=2))
+    live = await start_live_server(
+        engine, limits=Limits(auto_sessions=False, max_sessions=8, max_contexts=2)
+    )
     yield live
     await live.close()
 
@@ -101,3 +103,18 @@ async def test_server_errors_about_a_reply_raise_with_their_code(server: LiveSer
         await asyncio.gather(first, second, return_exceptions=True)
         await one.aclose()
         await two.aclose()
+
+
+async def test_a_refused_init_names_the_problem_and_a_full_server_is_worth_retrying(
+    engine: Engine,
+) -> None:
+    full = await start_live_server(engine, limits=Limits(auto_sessions=False, max_sessions=1))
+    url = f"ws://127.0.0.1:{full.port}/ws/tts/live"
+    try:
+        with pytest.raises(KokoroServerError, match="zz_nobody"):
+            await KokoroConnection.open(url, voice="zz_nobody")
+        async with await KokoroConnection.open(url):
+            with pytest.raises(KokoroConnectionError, match="busy"):
+                await KokoroConnection.open(url)
+    finally:
+        await full.close()

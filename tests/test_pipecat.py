@@ -22,6 +22,7 @@ import pytest
 import pytest_asyncio
 from pipecat.frames.frames import (
     EndFrame,
+    ErrorFrame,
     Frame,
     InterruptionFrame,
     LLMFullResponseEndFrame,
@@ -210,6 +211,33 @@ async def test_a_dropped_connection_is_reopened(server: LiveServer) -> None:
         await running.reply(NEXT)
         frames = await running.until(lambda f: isinstance(f, TTSStoppedFrame))
         assert_speech(pcm_of(frames), len(NEXT.split()))
+
+
+@pytest.mark.timeout(60)
+async def test_a_voice_the_server_does_not_have_is_one_permanent_error(server: LiveServer) -> None:
+    tts = KokoroLiveTTSService(
+        url=f"ws://127.0.0.1:{server.port}",
+        settings=KokoroLiveTTSService.Settings(voice="zz_nobody"),
+    )
+    running = Bot(tts)
+    await running.start()
+    try:
+        await running.reply(NEXT)
+        await asyncio.sleep(2.0)
+    finally:
+        await running.stop()
+    errors = []
+    while not running.up.empty():
+        frame = running.up.get_nowait()
+        if isinstance(frame, ErrorFrame):
+            errors.append(frame)
+    assert [e.error for e in errors] == [
+        "Kokoro Live: Unknown voice 'zz_nobody'. Available: jf_alpha, jf_gongitsune, jf_nezumi, "
+        "jf_tebukuro, jm_kumo"
+    ]
+    assert not tts.is_usable
+    down = [running.down.get_nowait() for _ in range(running.down.qsize())]
+    assert not any(isinstance(f, TTSAudioRawFrame) for f in down)
 
 
 def test_without_pipecat_the_import_error_names_the_extra(

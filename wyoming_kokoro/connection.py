@@ -21,6 +21,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from .client import (
+    _RETRYABLE_CLOSE_CODES,
     KokoroConnectionError,
     KokoroError,
     KokoroProtocolError,
@@ -30,6 +31,9 @@ from .client import (
 )
 
 _LOGGER = logging.getLogger(__name__)
+
+#: How long to wait for the server's close after it refused the init (it closes at once).
+CLOSE_WAIT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -107,8 +111,15 @@ class KokoroConnection:
             await ws.close()
             raise KokoroConnectionError(f"{url} closed before it was ready: {error}") from None
         if ready.get("type") == "error":
+            # The server closes right after its error; the code says whether to try again.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(CLOSE_WAIT_SECONDS):
+                    await ws.wait_closed()
             await ws.close()
-            raise KokoroServerError(str(ready.get("message")), ready.get("code"))
+            message = str(ready.get("message"))
+            if ws.close_code in _RETRYABLE_CLOSE_CODES:  # busy or draining: try again later
+                raise KokoroConnectionError(message)
+            raise KokoroServerError(message, ready.get("code"))
         if ready.get("type") != "ready" or ready.get("protocol") != 2:
             await ws.close()
             raise KokoroProtocolError(f"{url} does not speak protocol 2: {ready}")

@@ -28,7 +28,7 @@ except ImportError as error:  # pragma: no cover - exercised only without the ex
         "wyoming_kokoro.integrations.pipecat needs Pipecat: pip install 'wyoming-kokoro[pipecat]'"
     ) from error
 
-from ..client import DEFAULT_URL, KokoroError, endpoint_urls
+from ..client import DEFAULT_URL, KokoroError, KokoroServerError, endpoint_urls
 from ..connection import KokoroConnection, SpeechAudio, SpeechWords
 
 #: What Kokoro Live sends (PCM s16le, mono); the connection's ``ready`` confirms it.
@@ -160,7 +160,12 @@ class KokoroLiveTTSService(WebsocketTTSService):
         except (KokoroError, OSError) as error:
             self._connection = None
             self._websocket = None
-            await self.push_error(error_msg=f"Kokoro Live: {error}", exception=error)
+            # A refused init (unknown voice, bad language or speed) fails again on every try.
+            await self.push_error(
+                error_msg=f"Kokoro Live: {error}",
+                exception=error,
+                force_treat_as_permanent=isinstance(error, KokoroServerError),
+            )
             await self._call_event_handler("on_connection_error", str(error))
             return
         self._websocket = self._connection.websocket
