@@ -94,7 +94,7 @@ def test_client_imports_without_the_engine_dependencies() -> None:
     blocked = ("numpy", "onnxruntime", "kokoro_onnx")
     code = (
         f"import sys\nfor name in {blocked!r}: sys.modules[name] = None\n"
-        "import wyoming_kokoro.client, wyoming_kokoro.say\n"
+        "import wyoming_kokoro.client, wyoming_kokoro.connection, wyoming_kokoro.say\n"
         "print('ok')\n"
     )
     result = subprocess.run(

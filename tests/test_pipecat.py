@@ -32,6 +32,7 @@ from pipecat.frames.frames import (
     TTSStartedFrame,
     TTSStoppedFrame,
     TTSTextFrame,
+    TTSUpdateSettingsFrame,
 )
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineWorker
@@ -211,6 +212,24 @@ async def test_a_dropped_connection_is_reopened(server: LiveServer) -> None:
         await running.reply(NEXT)
         frames = await running.until(lambda f: isinstance(f, TTSStoppedFrame))
         assert_speech(pcm_of(frames), len(NEXT.split()))
+
+
+@pytest.mark.timeout(240)
+async def test_a_new_voice_opens_a_new_connection_that_speaks_with_it(server: LiveServer) -> None:
+    async with bot(server) as running:
+        first = running.tts.connection
+        assert first is not None and first.ready["voice"] == "jf_alpha"
+        await running.worker.queue_frame(
+            TTSUpdateSettingsFrame(delta=KokoroLiveTTSService.Settings(voice="jm_kumo"))
+        )
+        await wait_for(lambda: running.tts.connection not in (None, first), seconds=10)
+        second = running.tts.connection
+        assert second is not None and second.ready["voice"] == "jm_kumo"
+        await wait_for(lambda: first.closed, seconds=10)
+        await running.reply(NEXT)
+        frames = await running.until(lambda f: isinstance(f, TTSStoppedFrame))
+        assert_speech(pcm_of(frames), len(NEXT.split()))
+        assert running.tts.connection is second
 
 
 @pytest.mark.timeout(60)
