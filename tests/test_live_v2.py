@@ -339,3 +339,28 @@ async def test_a_v2_client_that_stops_reading_loses_its_slot(engine: Engine) -> 
         ws.transport.abort()
     finally:
         await limited.close()
+
+
+@pytest.mark.timeout(120)
+async def test_a_draining_server_lets_replies_end_then_closes_going_away(engine: Engine) -> None:
+    """A protocol 2 connection lives as long as the conversation: a drain must not wait for it
+    to the drain timeout. An idle one goes at once, a speaking one after its reply (1001)."""
+    draining = await start_live_server(engine, limits=Limits(auto_sessions=False, max_sessions=4))
+    try:
+        idle, _, _ = await open_v2(draining)
+        busy, reader, _ = await open_v2(draining, word_timestamps=True)
+        await say(busy, "last", [REPLY])
+        await reader.until("last", "audio")
+        draining.drain()
+        with pytest.raises(ConnectionClosed) as idle_closed:
+            await asyncio.wait_for(idle.recv(), 5)
+        assert idle_closed.value.rcvd is not None and idle_closed.value.rcvd.code == 1001
+        assert (await reader.until("last", "end"))["type"] == "end"
+        check_words(reader.contexts["last"], REPLY)
+        with pytest.raises(ConnectionClosed) as busy_closed:
+            await reader.next()
+        assert busy_closed.value.rcvd is not None and busy_closed.value.rcvd.code == 1001
+        await wait_for(lambda: draining.in_progress == 0, seconds=10)
+        assert draining.context_counters.completed == 1
+    finally:
+        await draining.close()

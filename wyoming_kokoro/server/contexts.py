@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -113,8 +113,15 @@ class ContextSession:
         params: SpeechParams,
         word_timestamps: bool,
         counters: ContextCounters,
+        going_away: asyncio.Event | None = None,
+        leave: Callable[[], None] | None = None,
     ) -> None:
         self._channel = channel
+        self._going_away = going_away
+        self._leave = leave
+        #: No context open: a draining server may end the connection now.
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._engine = engine
         self._limits = limits
         self._params = params
@@ -134,6 +141,7 @@ class ContextSession:
         gone) ends the session with that error, as a v1 session's send would.
         """
         self._reader = asyncio.current_task()
+        leaving = asyncio.create_task(self._leave_when_drained())
         try:
             while True:
                 message = await self._channel.receive_text(
@@ -156,7 +164,21 @@ class ContextSession:
             self._reader.uncancel()
             raise self._broken from None
         finally:
+            leaving.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await leaving
             await self._stop_all()
+
+    async def _leave_when_drained(self) -> None:
+        """The server drains: once no context is open, end the connection (going away), so the
+        client reconnects to another server instead of holding this one until the drain's end."""
+        if self._going_away is None or self._leave is None:
+            return
+        await self._going_away.wait()
+        while self._contexts:
+            self._idle.clear()
+            await self._idle.wait()
+        self._leave()
 
     async def _dispatch(self, message: dict[str, Any]) -> None:
         kind, context_id = message["type"], message["context_id"]
@@ -202,6 +224,7 @@ class ContextSession:
             context_id, asyncio.Queue(), TextBudget(self._limits, f"Text for {context_id!r}")
         )
         self._contexts[context_id] = context
+        self._idle.clear()
         self._counters.opened += 1
         self._counters.open += 1
         context.task = asyncio.create_task(self._speak(context), name=f"context-{context_id}")
@@ -228,6 +251,8 @@ class ContextSession:
         if self._contexts.get(context.id) is context:
             del self._contexts[context.id]
             self._counters.open -= 1
+            if not self._contexts:
+                self._idle.set()
 
     async def _speak(self, context: _Context) -> None:
         """The context's task: its text to audio, then ``end`` (or its error)."""
@@ -369,8 +394,14 @@ async def serve_contexts(
     init: dict[str, Any],
     params: SpeechParams,
     counters: ContextCounters,
+    going_away: asyncio.Event | None = None,
+    leave: Callable[[], None] | None = None,
 ) -> None:
-    """A protocol 2 session after its init message: ``ready``, then contexts until the close."""
+    """A protocol 2 session after its init message: ``ready``, then contexts until the close.
+
+    Once ``going_away`` is set (the server drains), ``leave`` is called as soon as no context
+    is open.
+    """
     requested = init.get("word_timestamps", False)
     if not isinstance(requested, bool):
         raise ClientError(f"'word_timestamps' must be true or false, got {requested!r}")
@@ -402,6 +433,8 @@ async def serve_contexts(
         params=params,
         word_timestamps=requested and unsupported is None,
         counters=counters,
+        going_away=going_away,
+        leave=leave,
     )
     await session.run()
 

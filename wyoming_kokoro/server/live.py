@@ -15,7 +15,7 @@ from aiohttp import web
 
 from .. import __version__
 from ..engine import Engine, SpeechParams, audio
-from .appkeys import CONTEXTS_KEY, ENGINE_KEY, SETTINGS_KEY
+from .appkeys import CONTEXTS_KEY, ENGINE_KEY, SESSIONS_KEY, SETTINGS_KEY
 from .contexts import is_v2_message, requested_protocol, serve_contexts
 from .protocol import ClientError, TextBudget, frame_bytes, parse_init
 from .sessions import Session
@@ -36,6 +36,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     engine = request.app[ENGINE_KEY]
     limits = request.app[SETTINGS_KEY].limits
     counters = request.app[CONTEXTS_KEY]
+    sessions = request.app[SESSIONS_KEY]
 
     async def session(channel: Channel, session: Session) -> None:
         init = parse_init(await channel.receive_text(limits.idle_timeout, "init message"))
@@ -49,6 +50,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
                 init=init,
                 params=params,
                 counters=counters,
+                going_away=sessions.drain_started,
+                leave=channel.shut_down,
             )
             return
         await channel.send_json(

@@ -99,6 +99,9 @@ class Sessions:
         self.outcomes: Counter[str] = Counter()
         #: The process is shutting down: no new session, on any door.
         self.draining = False
+        #: Set when the drain starts, for sessions that only end when told (protocol 2
+        #: connections leave once their contexts have ended).
+        self.drain_started = asyncio.Event()
 
     @property
     def max_sessions(self) -> int:
@@ -122,6 +125,7 @@ class Sessions:
     def drain(self) -> None:
         """Admit no new session from now on (sessions open run to their end)."""
         self.draining = True
+        self.drain_started.set()
 
     def open_in(self, door: str) -> int:
         """Sessions open now through ``door``."""
