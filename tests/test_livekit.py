@@ -128,6 +128,26 @@ async def test_aclose_mid_stream_cancels_the_context_on_the_server(
         assert [event async for event in chunked]
 
 
+@pytest.mark.timeout(240)
+async def test_new_options_take_effect_on_the_next_reply(kokoro: TTS) -> None:
+    long = kokoro.stream()
+    for piece in tokens(REPLY):
+        long.push_text(piece)
+    long.end_input()
+    first_event = await asyncio.wait_for(long.__anext__(), 60)
+    first = kokoro.connection
+    assert first is not None and first.ready["voice"] == "jf_alpha"
+    kokoro.update_options(voice="jm_kumo")
+    # The reply speaking goes on to its end on the old connection, which then closes.
+    events = [first_event, *[event async for event in long]]
+    await long.aclose()
+    assert_speech(pcm_of(events), len(REPLY.split()))
+    await wait_for(lambda: first.closed, seconds=5)
+    async with kokoro.synthesize("Okay.") as chunked:
+        assert [event async for event in chunked]
+    assert kokoro.connection is not None and kokoro.connection.ready["voice"] == "jm_kumo"
+
+
 @pytest.mark.timeout(60)
 async def test_a_voice_the_server_does_not_have_is_an_error_naming_it(server: LiveServer) -> None:
     plugin = TTS(url=f"ws://127.0.0.1:{server.port}", voice="zz_nobody")

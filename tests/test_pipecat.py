@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import importlib
 import importlib.util
+import socket
 import sys
 import time
 import wave
@@ -29,6 +30,7 @@ from pipecat.frames.frames import (
     LLMFullResponseStartFrame,
     LLMTextFrame,
     TTSAudioRawFrame,
+    TTSSpeakFrame,
     TTSStartedFrame,
     TTSStoppedFrame,
     TTSTextFrame,
@@ -215,6 +217,19 @@ async def test_a_dropped_connection_is_reopened(server: LiveServer) -> None:
 
 
 @pytest.mark.timeout(240)
+async def test_a_speak_frame_is_spoken_as_its_own_context(server: LiveServer) -> None:
+    before = server.context_counters.completed
+    async with bot(server) as running:
+        await running.worker.queue_frame(TTSSpeakFrame("Hello there, how can I help?"))
+        frames = await running.until(lambda f: isinstance(f, TTSStoppedFrame))
+        assert_speech(pcm_of(frames), 6)
+        assert [w.text.strip() for w in spoken_words(frames)] == words_of(
+            "Hello there, how can I help?"
+        )
+        await wait_for(lambda: server.context_counters.completed == before + 1)
+
+
+@pytest.mark.timeout(240)
 async def test_a_new_voice_opens_a_new_connection_that_speaks_with_it(server: LiveServer) -> None:
     async with bot(server) as running:
         first = running.tts.connection
@@ -257,6 +272,30 @@ async def test_a_voice_the_server_does_not_have_is_one_permanent_error(server: L
     assert not tts.is_usable
     down = [running.down.get_nowait() for _ in range(running.down.qsize())]
     assert not any(isinstance(f, TTSAudioRawFrame) for f in down)
+
+
+@pytest.mark.timeout(60)
+async def test_a_server_that_is_down_costs_an_error_per_turn_not_per_token() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    tts = KokoroLiveTTSService(url=f"ws://127.0.0.1:{port}")
+    running = Bot(tts)
+    await running.start()
+    try:
+        await running.reply(REPLY, token_chars=3)  # 30 tokens
+        await asyncio.sleep(1.0)
+    finally:
+        await running.stop()
+    errors = [f.error for f in iter_queue(running.up) if isinstance(f, ErrorFrame)]
+    refused = [e for e in errors if e.startswith("Kokoro Live:")]
+    assert 1 <= len(refused) <= 2, errors  # at the start, and at the turn's first token
+    assert all(str(port) in e for e in refused), refused
+    assert tts.is_usable  # the server may come back: not a permanent error
+
+
+def iter_queue(queue: asyncio.Queue[Frame]) -> list[Frame]:
+    return [queue.get_nowait() for _ in range(queue.qsize())]
 
 
 def test_without_pipecat_the_import_error_names_the_extra(

@@ -12,6 +12,7 @@ mid-reply cancels its context on the server at once.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ try:
         tts,
         utils,
     )
+    from livekit.agents.types import NOT_GIVEN, NotGivenOr
+    from livekit.agents.utils import is_given
     from livekit.agents.voice.io import TimedString
 except ImportError as error:  # pragma: no cover - exercised only without the extra
     raise ImportError(
@@ -93,6 +96,10 @@ class TTS(tts.TTS[Literal["metrics_collected", "error"]]):
         self._connecting = asyncio.Lock()
         self._streams: set[SynthesizeStream] = set()
         self._prewarming: asyncio.Task[None] | None = None
+        #: Streams speaking on each connection, so one replaced by new options is closed
+        #: once its last stream ends.
+        self._speaking: collections.Counter[KokoroConnection] = collections.Counter()
+        self._closing: set[asyncio.Task[None]] = set()
 
     @property
     def model(self) -> str:
@@ -118,6 +125,31 @@ class TTS(tts.TTS[Literal["metrics_collected", "error"]]):
         if self._prewarming is None or self._prewarming.done():
             self._prewarming = asyncio.get_running_loop().create_task(connect())
 
+    def update_options(
+        self,
+        *,
+        voice: NotGivenOr[str | None] = NOT_GIVEN,
+        language: NotGivenOr[str | None] = NOT_GIVEN,
+        speed: NotGivenOr[float | None] = NOT_GIVEN,
+    ) -> None:
+        """New voice, language or speed for the replies that start from now on. They hold for
+        a whole connection: the next reply opens a new one, replies speaking finish on the old.
+        """
+        if is_given(voice):
+            self._opts.voice = voice
+        if is_given(language):
+            self._opts.language = language
+        if is_given(speed):
+            self._opts.speed = speed
+        old, self._connection = self._connection, None
+        if old is not None and not self._speaking[old]:
+            self._close_later(old)
+
+    def _close_later(self, connection: KokoroConnection) -> None:
+        task = asyncio.get_running_loop().create_task(connection.close())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
     def synthesize(
         self, text: str, *, conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS
     ) -> ChunkedStream:
@@ -139,6 +171,8 @@ class TTS(tts.TTS[Literal["metrics_collected", "error"]]):
         connection, self._connection = self._connection, None
         if connection is not None:
             await connection.close()
+        if self._closing:
+            await asyncio.wait(self._closing)
 
     async def _connect(self, open_timeout: float) -> KokoroConnection:
         """The shared connection, opened (again) when there is none or it dropped."""
@@ -165,8 +199,10 @@ class TTS(tts.TTS[Literal["metrics_collected", "error"]]):
     ) -> None:
         """One context on the shared connection into ``output_emitter``; errors as LiveKit's
         API errors (a dropped connection is retryable, a server error about the text not)."""
+        connection: KokoroConnection | None = None
         try:
             connection = await self._connect(conn_options.timeout)
+            self._speaking[connection] += 1
             if connection.sample_rate != SAMPLE_RATE:
                 raise APIError(f"Kokoro Live sends {connection.sample_rate} Hz, not {SAMPLE_RATE}")
             context_id = utils.shortuuid()
@@ -195,6 +231,13 @@ class TTS(tts.TTS[Literal["metrics_collected", "error"]]):
             raise APIError(f"Kokoro Live: {error}", retryable=False) from error
         except OSError as error:
             raise APIConnectionError(str(error)) from error
+        finally:
+            if connection is not None:
+                self._speaking[connection] -= 1
+                if not self._speaking[connection]:
+                    del self._speaking[connection]
+                    if connection is not self._connection:  # replaced by update_options
+                        self._close_later(connection)
 
 
 def _emit(output_emitter: tts.AudioEmitter, event: SpeechEvent) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 try:
     from loguru import logger
-    from pipecat.frames.frames import ErrorFrame, Frame, TTSAudioRawFrame, TTSStoppedFrame
+    from pipecat.frames.frames import Frame, TTSAudioRawFrame, TTSStoppedFrame
     from pipecat.services.settings import TTSSettings
     from pipecat.services.tts_service import TextAggregationMode, WebsocketTTSService
     from pipecat.transcriptions.language import Language
@@ -54,6 +54,7 @@ class _Reply:
     """One turn being spoken: its text pieces (None ends them) and the task reading it."""
 
     pieces: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
+    #: None when there was no connection to speak it on (the error is reported once).
     task: asyncio.Task[None] | None = None
 
 
@@ -205,35 +206,50 @@ class KokoroLiveTTSService(WebsocketTTSService):
             old = self._connection
             self._connection = None
             await self._connect_websocket()
-            await old.close()
+            # Replies already speaking finish on the old connection; then it is closed.
+            speaking = [reply.task for reply in self._replies.values() if reply.task is not None]
+            self.create_task(self._close_after(old, speaking), name="kokoro-live-close")
         return changed
+
+    async def _close_after(
+        self, connection: KokoroConnection, speaking: list[asyncio.Task[None]]
+    ) -> None:
+        if speaking:
+            await asyncio.wait(speaking)
+        await connection.close()
 
     # -- replies --------------------------------------------------------------------------
 
     async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[Frame | None, None]:
-        """Send a piece of the turn's text; its audio comes back on the reply's own task."""
-        if self._connection is None or self._connection.closed:
-            await self._connect()
-        connection = self._connection
-        if connection is None:
-            yield ErrorFrame(error="Kokoro Live: not connected")
-            return
+        """Send a piece of the turn's text; its audio comes back on the reply's own task.
+
+        The first piece of a turn opens the connection if it is down; when that fails (reported
+        once), the rest of the turn is dropped rather than retried piece by piece.
+        """
         reply = self._replies.get(context_id)
         if reply is None:
+            if self._connection is None or self._connection.closed:
+                await self._connect()
             reply = _Reply()
             self._replies[context_id] = reply
-            reply.task = self.create_task(
-                self._speak(connection, context_id, reply), name=f"kokoro-live-{context_id}"
-            )
-        reply.pieces.put_nowait(text)
-        await self.start_tts_usage_metrics(text)
+            connection = self._connection
+            if connection is not None:
+                reply.task = self.create_task(
+                    self._speak(connection, context_id, reply), name=f"kokoro-live-{context_id}"
+                )
+        if reply.task is not None:
+            reply.pieces.put_nowait(text)
+            await self.start_tts_usage_metrics(text)
         yield None
 
     async def flush_audio(self, context_id: str | None = None) -> None:
         """The turn's text is complete: the server speaks the rest and ends the context."""
-        reply = self._replies.get(context_id or self.get_active_audio_context_id() or "")
+        key = context_id or self.get_active_audio_context_id() or ""
+        reply = self._replies.get(key)
         if reply is not None:
             reply.pieces.put_nowait(None)
+            if reply.task is None:
+                del self._replies[key]
 
     async def on_audio_context_interrupted(self, context_id: str) -> None:
         """Barge-in: cancel the context on the server; nothing more of it is pushed."""
