@@ -272,6 +272,13 @@ async def test_protocol_mistakes_close_the_connection(server: LiveServer) -> Non
         error = json.loads(await ws.recv())
         assert "Unsupported protocol 3" in error["message"]
 
+    # A huge bad value is quoted by a short prefix, not echoed back whole.
+    ws, reader, _ = await open_v2(server)
+    async with ws:
+        await ws.send(json.dumps({"type": "flush", "context_id": "x" * 3000}))
+        error = await reader.next()
+        assert "(3000 characters)" in error["message"] and len(error["message"]) < 300, error
+
 
 async def test_v2_message_on_a_v1_session_is_refused(server: LiveServer) -> None:
     async with connect(url(server)) as ws:

@@ -33,11 +33,6 @@ from .vocoder_split import (
 
 _LOGGER = logging.getLogger(__name__)
 
-#: phonemizer's logger for word-by-word phonemes: a word spoken as several (``$12.50``, ``21``)
-#: is a "words count mismatch" it warns about, and one the word alignment expects.
-_WORDS_LOGGER = logging.getLogger(f"{__name__}.words")
-_WORDS_LOGGER.setLevel(logging.ERROR)
-
 MAX_PHONEMES = 510
 
 #: Give the CPU arena's unused chunks back after every run. onnxruntime keeps the arena at its
@@ -207,7 +202,7 @@ class KokoroModel:
 
         with _espeak_lock:
             result = phonemizer.phonemize(
-                words, language, preserve_punctuation=True, with_stress=True, logger=_WORDS_LOGGER
+                words, language, preserve_punctuation=True, with_stress=True
             )
         return [str(item) for item in result]
 

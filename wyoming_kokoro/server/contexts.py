@@ -24,6 +24,7 @@ from .. import __version__
 from ..config import Limits
 from ..engine import Engine, InvalidRequestError, SpeechParams, SynthesisError, audio
 from ..engine.engine import Rendered
+from ..schema import quote
 from .protocol import ClientError, ClientGoneError, LimitError, StoppedReadingError, TextBudget
 
 _LOGGER = logging.getLogger(__name__)
@@ -86,7 +87,9 @@ def requested_protocol(init: dict[str, Any]) -> int:
     """The protocol the init message asks for: 1 (the default) or 2."""
     version = init.get("protocol", 1)
     if version not in (1, 2) or isinstance(version, bool):
-        raise ClientError(f"Unsupported protocol {version!r}: this server speaks protocols 1 and 2")
+        raise ClientError(
+            f"Unsupported protocol {quote(version)}: this server speaks protocols 1 and 2"
+        )
     return int(version)
 
 
@@ -373,16 +376,18 @@ def _parse(message: str) -> dict[str, Any]:
     kind = data.get("type")
     if kind not in CLIENT_TYPES:
         raise ClientError(
-            f"Unknown message type {kind!r}: protocol 2 takes {', '.join(CLIENT_TYPES)}"
+            f"Unknown message type {quote(kind)}: protocol 2 takes {', '.join(CLIENT_TYPES)}"
         )
     context_id = data.get("context_id")
     if not isinstance(context_id, str) or not 0 < len(context_id) <= MAX_CONTEXT_ID:
         raise ClientError(
             f"'context_id' of a {kind} message must be a string of 1 to {MAX_CONTEXT_ID} "
-            f"characters, got {context_id!r}"
+            f"characters, got {quote(context_id)}"
         )
     if kind == "text" and not isinstance(data.get("text"), str):
-        raise ClientError(f"'text' of a text message must be a string, got {data.get('text')!r}")
+        raise ClientError(
+            f"'text' of a text message must be a string, got {quote(data.get('text'))}"
+        )
     return data
 
 
@@ -404,7 +409,7 @@ async def serve_contexts(
     """
     requested = init.get("word_timestamps", False)
     if not isinstance(requested, bool):
-        raise ClientError(f"'word_timestamps' must be true or false, got {requested!r}")
+        raise ClientError(f"'word_timestamps' must be true or false, got {quote(requested)}")
     unsupported = engine.word_timestamps_unsupported(params.language) if requested else None
     ready: dict[str, Any] = {
         "type": "ready",
