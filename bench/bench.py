@@ -5,7 +5,7 @@ Runs the real model, an in-process /ws/tts/live server on a real socket, and nai
 text) in the same run. ``--crop both`` runs the engine twice, decoding every frame and only the
 kept frames (``--vocoder-crop``); ``--policy both`` runs the concurrent streams (``--sessions``
 replies at once, then two) with the scheduler interrupting a later segment for a first one
-(``preempt``, the default) and waiting for a worker (``wait``, the policy before), in turns, so
+(``preempt``) and waiting for a worker (``wait``, the default), in turns, so
 they compare in one run::
 
     .venv/bin/python bench/bench.py [--sessions 6] [--repeats 3] [--rounds 2]

@@ -43,10 +43,14 @@ CLAUSE_PAUSE = 0.1
 #: A rough speaking rate, to estimate how much audio a queued segment will give (scheduling only).
 SECONDS_PER_CHAR = 0.065
 
-#: Inferences at once, sharing one session's intra-op threads. Two overlap well on two cores
-#: (real-time factor 0.20 -> 0.18; 4 simultaneous sessions: p95 first audio 1.03 -> 0.75 s),
+#: Inferences at once, sharing one session's intra-op threads: two overlap well on two cores,
 #: and the scheduler runs nothing else beside a first segment, so first audio stays fast.
 INFERENCE_WORKERS = 2
+
+#: Whether a first segment interrupts a running later one when every worker is busy. Off: on a
+#: quiet machine, replies arriving a second apart kept first audio well under a second either
+#: way, and interrupting cost the other listeners gaps (README, "Benchmark").
+PREEMPT_FOR_FIRST_SEGMENTS = False
 
 #: Segments synthesized ahead of the reader: enough to hide one inference, bounded for slow readers.
 LOOKAHEAD = 2
@@ -220,7 +224,7 @@ class Engine:
         self.voices = voices
         self.settings = settings
         self.description = description
-        self._scheduler = InferenceScheduler(workers=workers)
+        self._scheduler = InferenceScheduler(workers=workers, preempt=PREEMPT_FOR_FIRST_SEGMENTS)
         self.capacity = CapacityMeter()
         self._sessions = 0
         self._sessions_lock = threading.Lock()

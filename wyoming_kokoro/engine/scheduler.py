@@ -75,8 +75,8 @@ class JobCancelledError(Exception):
 class InferenceScheduler:
     """A priority queue in front of a fixed set of worker threads.
 
-    ``preempt`` (on by default) lets a first segment interrupt a running later one when every
-    worker is busy; off, it waits for a worker to finish (the policy before, kept for benchmarks).
+    ``preempt`` lets a first segment interrupt a running later one when every worker is busy;
+    off, it waits for a worker to finish (the engine's choice: ``PREEMPT_FOR_FIRST_SEGMENTS``).
     """
 
     def __init__(self, workers: int = 1, name: str = "kokoro-infer", preempt: bool = True) -> None:
