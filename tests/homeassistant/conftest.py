@@ -213,6 +213,18 @@ class KokoroServer:
                 self.process.wait()
         self.process = None
 
+    def kill(self) -> None:
+        """Kill the server at once (SIGKILL): a crash, where ``stop()`` lets it drain."""
+        if self.process is None:
+            return
+        self.process.kill()
+        self.process.wait()
+        self.process = None
+
+    async def async_kill(self) -> None:
+        """``kill()`` without blocking the event loop."""
+        await asyncio.to_thread(self.kill)
+
     async def async_start(self) -> None:
         """``start()`` without blocking the event loop."""
         await asyncio.to_thread(self.start)

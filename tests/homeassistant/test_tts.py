@@ -410,7 +410,8 @@ async def test_server_lost_mid_stream(
     response = await entity.async_stream_tts_audio(TTSAudioRequest("en-US", {}, pieces(text)))
     await anext(response.data_gen)  # header
     await anext(response.data_gen)  # first audio
-    await kokoro_server.async_stop()
+    # Killed, not stopped: a stopped server drains, finishing the reply in progress.
+    await kokoro_server.async_kill()
     try:
         with pytest.raises(HomeAssistantError, match="Cannot reach the Kokoro Live server"):
             async with asyncio.timeout(30):
