@@ -20,12 +20,18 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .. import __version__
 from ..config import Limits
 from ..engine import Engine, InvalidRequestError, SpeechParams, SynthesisError, audio
 from ..engine.engine import Rendered
 from ..schema import quote
-from .protocol import ClientError, ClientGoneError, LimitError, StoppedReadingError, TextBudget
+from .protocol import (
+    ClientError,
+    ClientGoneError,
+    LimitError,
+    StoppedReadingError,
+    TextBudget,
+    ready_message,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -412,15 +418,7 @@ async def serve_contexts(
         raise ClientError(f"'word_timestamps' must be true or false, got {quote(requested)}")
     unsupported = engine.word_timestamps_unsupported(params.language) if requested else None
     ready: dict[str, Any] = {
-        "type": "ready",
-        "sample_rate": engine.sample_rate,
-        "format": "pcm_s16le",
-        "channels": engine.channels,
-        "voice": params.voice,
-        "language": params.language,
-        "speed": params.speed,
-        "protocol": PROTOCOL_VERSION,
-        "server_version": __version__,
+        **ready_message(engine, params, PROTOCOL_VERSION),
         "word_timestamps": requested and unsupported is None,
         "max_contexts": limits.max_contexts,
         "context_idle_timeout": limits.idle_timeout,

@@ -13,11 +13,10 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import __version__
 from ..engine import Engine, SpeechParams, audio
 from .appkeys import CONTEXTS_KEY, ENGINE_KEY, SESSIONS_KEY, SETTINGS_KEY
 from .contexts import is_v2_message, requested_protocol, serve_contexts
-from .protocol import ClientError, TextBudget, frame_bytes, parse_init
+from .protocol import ClientError, TextBudget, frame_bytes, parse_init, ready_message
 from .sessions import Session
 from .websocket import Channel, serve_session
 
@@ -54,19 +53,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
                 leave=channel.shut_down,
             )
             return
-        await channel.send_json(
-            {
-                "type": "ready",
-                "sample_rate": engine.sample_rate,
-                "format": "pcm_s16le",
-                "channels": engine.channels,
-                "voice": params.voice,
-                "language": params.language,
-                "speed": params.speed,
-                "protocol": PROTOCOL_VERSION,
-                "server_version": __version__,
-            }
-        )
+        await channel.send_json(ready_message(engine, params, PROTOCOL_VERSION))
         budget = TextBudget(limits, "Text frame")
 
         async def next_piece() -> str | None:

@@ -1,4 +1,4 @@
-"""What the WebSocket doors share: close codes, the errors they answer, limits, init parsing.
+"""What the WebSocket doors share: close codes, the errors they answer, limits, init and ready.
 
 ``/ws/tts/live`` and ``/ws/tts/stream`` speak different message shapes over the same rules:
 a client mistake closes with 1008, a server fault with 1011, a full server with 1013, a server
@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .. import __version__
 from ..config import Limits
-from ..engine import Engine, InvalidRequestError, SynthesisError
+from ..engine import Engine, InvalidRequestError, SpeechParams, SynthesisError
 
 #: Audio is framed in pieces of at most this long: small enough for clients' default 1 MiB
 #: message limit, large enough to keep the message count low.
@@ -90,6 +91,21 @@ class InternalError(SynthesisError):
 
 class ClientGoneError(Exception):
     """The connection closed (or the server is shutting down): nobody to answer."""
+
+
+def ready_message(engine: Engine, params: SpeechParams, protocol: int) -> dict[str, Any]:
+    """The ``ready`` message both live protocols open with: the audio format and the request."""
+    return {
+        "type": "ready",
+        "sample_rate": engine.sample_rate,
+        "format": "pcm_s16le",
+        "channels": engine.channels,
+        "voice": params.voice,
+        "language": params.language,
+        "speed": params.speed,
+        "protocol": protocol,
+        "server_version": __version__,
+    }
 
 
 def close_reason(text: str) -> str:
