@@ -32,8 +32,9 @@ from wyoming_kokoro import __version__
 from wyoming_kokoro.config import Limits
 from wyoming_kokoro.engine import Engine
 from wyoming_kokoro.engine.audio import duration_seconds
+from wyoming_kokoro.engine.languages import describe_voice
 from wyoming_kokoro.server.wyoming import WyomingServer
-from wyoming_kokoro.server.wyoming.info import build_info, describe_voice
+from wyoming_kokoro.server.wyoming.info import build_info
 from wyoming_kokoro.server.wyoming.zeroconf import ZEROCONF_TYPE, advertised_address
 
 from .helpers import TEST_SETTINGS, assert_speech, engine_idle, synthesize_text, wait_for

@@ -62,6 +62,25 @@ def language_of_voice(voice: str) -> str | None:
     return VOICE_PREFIX_LANGUAGE.get(voice[:1].lower()) if "_" in voice else None
 
 
+_GENDERS = {"f": "female", "m": "male"}
+
+
+def describe_voice(name: str) -> str:
+    """A readable label: ``jf_alpha`` -> ``Alpha (Japanese, female)``."""
+    prefix, _, rest = name.partition("_")
+    if not rest:
+        return name
+    label = rest.replace("_", " ").title()
+    details = []
+    language = language_of_voice(name)
+    if language is not None:
+        details.append(LANGUAGES[language][1])
+    gender = _GENDERS.get(prefix[1:2].lower())
+    if gender is not None:
+        details.append(gender)
+    return f"{label} ({', '.join(details)})" if details else label
+
+
 def locale_of(language: str) -> str:
     """``en-us`` -> ``en_US``."""
     return LANGUAGES[language][0]

@@ -20,6 +20,7 @@ from aiohttp import web
 from .. import __version__
 from ..config import Settings
 from ..engine import Engine
+from ..engine.languages import describe_voice
 from . import buffered, live, readiness
 from .appkeys import CONTEXTS_KEY, ENGINE_KEY, METRICS_KEY, SESSIONS_KEY, SETTINGS_KEY
 from .contexts import ContextCounters
@@ -28,7 +29,6 @@ from .openai_api import add_openai_routes
 from .playground import add_playground_routes
 from .sessions import Sessions
 from .websocket import CHANNELS_KEY
-from .wyoming.info import describe_voice
 
 _LOGGER = logging.getLogger(__name__)
 

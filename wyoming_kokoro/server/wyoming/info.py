@@ -14,7 +14,7 @@ from wyoming.info import Attribution, Info, TtsProgram, TtsVoice
 
 from ... import __version__
 from ...engine import Engine, InvalidRequestError
-from ...engine.languages import LANGUAGES, language_of_voice, locale_of
+from ...engine.languages import describe_voice, locale_of
 from ...schema import quote
 
 _LOGGER = logging.getLogger(__name__)
@@ -22,24 +22,6 @@ _LOGGER = logging.getLogger(__name__)
 PROGRAM_NAME = "kokoro-live"
 PROGRAM_DESCRIPTION = "Kokoro Live: streaming Kokoro-82M text to speech"
 MODEL_ATTRIBUTION = Attribution(name="hexgrad", url="https://huggingface.co/hexgrad/Kokoro-82M")
-
-_GENDERS = {"f": "female", "m": "male"}
-
-
-def describe_voice(name: str) -> str:
-    """A readable label: ``jf_alpha`` -> ``Alpha (Japanese, female)``."""
-    prefix, _, rest = name.partition("_")
-    if not rest:
-        return name
-    label = rest.replace("_", " ").title()
-    details = []
-    language = language_of_voice(name)
-    if language is not None:
-        details.append(LANGUAGES[language][1])
-    gender = _GENDERS.get(prefix[1:2].lower())
-    if gender is not None:
-        details.append(gender)
-    return f"{label} ({', '.join(details)})" if details else label
 
 
 def voice_locales(engine: Engine) -> dict[str, str]:
