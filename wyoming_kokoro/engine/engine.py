@@ -373,7 +373,9 @@ class Engine:
             spoken = verbalize(segment.text, params.language)
             batches: list[TimedBatch] = []
             for batch in self._model.phonemize(spoken, params.language):
-                inference = self._model.infer(batch, params.style, params.speed, run_options)
+                inference = self._model.infer(
+                    batch, params.style, params.speed, run_options, shared=self._sessions > 1
+                )
                 if len(inference.audio):
                     parts.append(audio.fade_edges(inference.audio))
                     batches.append(

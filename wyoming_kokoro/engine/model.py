@@ -6,11 +6,13 @@ the scheduler's worker threads, never on the event loop.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,6 +98,8 @@ class StageTimes:
     runs: int = 0
     frames_predicted: int = 0
     frames_decoded: int = 0
+    #: Vocoder runs on one thread because another listener's inference ran beside them.
+    vocoder_one_thread: int = 0
 
 
 #: Frames decoded before the first and after the last sounding frame, for the vocoder's context
@@ -126,6 +130,20 @@ def providers_for(device: str) -> list[str]:
     return [CUDA_PROVIDER, CPU_PROVIDER] if device == "cuda" else [CPU_PROVIDER]
 
 
+def session_options(threads: int) -> ort.SessionOptions:
+    """onnxruntime options for a session running on ``threads`` intra-op threads."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    # Spinning worker threads win a few percent on an idle machine and lose 1.5-2.5x when
+    # anything else wants the CPU (measured): a home server always shares its CPU.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
+
+
 class KokoroModel:
     """The onnxruntime sessions and the phonemizer; all calls are blocking (worker threads).
 
@@ -148,18 +166,13 @@ class KokoroModel:
         from kokoro_onnx.trim import trim
 
         logging.getLogger("phonemizer").addFilter(_WORD_COUNT_FILTER)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3
-        # Spinning worker threads win a few percent on an idle machine and lose 1.5-2.5x when
-        # anything else wants the CPU (measured): a home server always shares its CPU.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options = session_options(threads)
         providers = providers_for(device)
         model_bytes = load_model_bytes(model_path, int8_rewrite and device == "cpu")
         self.vocoder: ort.InferenceSession | None = None
+        self._vocoder_one_thread: ort.InferenceSession | None = None
+        self._runs = 0  # inferences running now, on any thread
+        self._runs_lock = threading.Lock()
         try:
             split = split_model(model_bytes)
         except SplitError as error:
@@ -169,6 +182,11 @@ class KokoroModel:
             del model_bytes
             self.front = ort.InferenceSession(split.front, options, providers=providers)
             self.vocoder = ort.InferenceSession(split.vocoder, options, providers=providers)
+            if threads > 1 and device == "cpu":
+                # Used while another inference runs: see :meth:`_vocoder_for_now`.
+                self._vocoder_one_thread = ort.InferenceSession(
+                    split.vocoder, session_options(1), providers=providers
+                )
             self._cut = split.cut
         self.vocoder_crop = vocoder_crop
         self.stages = StageTimes()
@@ -212,11 +230,13 @@ class KokoroModel:
         style: NDArray[np.float32],
         speed: float,
         run_options: ort.RunOptions | None = None,
+        shared: bool = False,
     ) -> Inference:
         """Audio for one batch of phonemes, with the model's edge silence trimmed.
 
         Setting ``run_options.terminate`` from another thread stops a running inference. The
-        working memory of the run goes back to the system when it ends.
+        working memory of the run goes back to the system when it ends. ``shared``: other
+        listeners' inferences compete for the CPU (see :meth:`_vocoder_for_now`).
         """
         tokens = self.tokenizer.tokenize(phonemes)
         if not tokens:
@@ -230,7 +250,7 @@ class KokoroModel:
         options = run_options if run_options is not None else ort.RunOptions()
         _shrink_arena_after(options)
         try:
-            raw, durations = self._run(inputs, options)
+            raw, durations = self._run(inputs, options, shared)
         except Exception:
             if options.terminate:
                 raise JobCancelledError from None
@@ -242,7 +262,7 @@ class KokoroModel:
         return Inference(np.asarray(trimmed, dtype=np.float32), durations, int(start))
 
     def _run(
-        self, inputs: dict[str, NDArray[Any]], run_options: ort.RunOptions
+        self, inputs: dict[str, NDArray[Any]], run_options: ort.RunOptions, shared: bool
     ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
         """Raw audio on the model's whole timeline, and the frames per token."""
         started = time.perf_counter()
@@ -251,6 +271,17 @@ class KokoroModel:
             self._count(front=time.perf_counter() - started)
             audio = np.asarray(outputs[0], dtype=np.float32).ravel()
             return audio, np.zeros(0, dtype=np.int64)
+        with self._counted_run():
+            return self._run_split(inputs, run_options, started, shared)
+
+    def _run_split(
+        self,
+        inputs: dict[str, NDArray[Any]],
+        run_options: ort.RunOptions,
+        started: float,
+        shared: bool,
+    ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+        assert self.vocoder is not None
         cut = self._cut
         durations, features, f0, noise = self.front.run(
             list(cut.front_outputs), inputs, run_options
@@ -268,7 +299,8 @@ class KokoroModel:
         decoded = time.perf_counter()
         if run_options.terminate:
             raise JobCancelledError
-        (audio,) = self.vocoder.run(
+        vocoder = self._vocoder_for_now(shared)
+        (audio,) = vocoder.run(
             [cut.audio],
             {
                 cut.features: features[:, :, a:b],
@@ -283,6 +315,7 @@ class KokoroModel:
             vocoder=time.perf_counter() - decoded,
             predicted=frames,
             decoded=window.frames,
+            one_thread=vocoder is self._vocoder_one_thread,
         )
         decoded_audio = np.asarray(audio, dtype=np.float32).ravel()
         if window == CropWindow(0, frames):
@@ -292,13 +325,39 @@ class KokoroModel:
         timeline[a * SAMPLES_PER_FRAME : a * SAMPLES_PER_FRAME + len(decoded_audio)] = decoded_audio
         return timeline, durations
 
+    @contextlib.contextmanager
+    def _counted_run(self) -> Iterator[None]:
+        with self._runs_lock:
+            self._runs += 1
+        try:
+            yield
+        finally:
+            with self._runs_lock:
+                self._runs -= 1
+
+    def _vocoder_for_now(self, shared: bool) -> ort.InferenceSession:
+        """The vocoder on its own thread while other listeners' inferences run too, else on
+        every intra-op thread.
+
+        Two single-threaded inferences side by side get more audio out of the cores than two
+        that share a thread pool, which is what counts when listeners compete. One listener's
+        segments keep every thread: its last one would otherwise finish on one thread alone
+        (README, "Benchmark").
+        """
+        assert self.vocoder is not None
+        if shared and self._vocoder_one_thread is not None and self._runs > 1:
+            return self._vocoder_one_thread
+        return self.vocoder
+
     def _count(
         self,
+        *,
         phonemize: float = 0.0,
         front: float = 0.0,
         vocoder: float = 0.0,
         predicted: int = 0,
         decoded: int = 0,
+        one_thread: bool = False,
     ) -> None:
         with self._stages_lock:
             stages = self.stages
@@ -308,6 +367,7 @@ class KokoroModel:
             stages.runs += 1 if front else 0
             stages.frames_predicted += predicted
             stages.frames_decoded += decoded
+            stages.vocoder_one_thread += one_thread
 
     def stage_times(self) -> StageTimes:
         """A copy of the counters (they keep growing)."""
