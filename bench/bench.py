@@ -6,7 +6,8 @@ text) in the same run. ``--crop both`` runs the engine twice, decoding every fra
 kept frames (``--vocoder-crop``); ``--policy both`` runs the concurrent streams (``--sessions``
 replies at once, then two) with the scheduler interrupting a later segment for a first one
 (``preempt``) and waiting for a worker (``wait``, the default), in turns, so
-they compare in one run::
+they compare in one run. Every figure is cold (the speech cache off, every segment synthesized)
+except ``reply_sent_whole_speech_cache_warm``, the reply said again with its opener replayed::
 
     .venv/bin/python bench/bench.py [--sessions 6] [--repeats 3] [--rounds 2]
         [--crop on|off|both] [--policy preempt|wait|both]
@@ -30,6 +31,8 @@ from wyoming_kokoro.config import DEVICE_CHOICES, Limits, Settings
 from wyoming_kokoro.engine import Engine
 from wyoming_kokoro.engine.audio import SAMPLE_RATE, duration_seconds
 from wyoming_kokoro.engine.engine import CUDA_MODEL
+from wyoming_kokoro.engine.model import KokoroModel
+from wyoming_kokoro.engine.speech_cache import SpeechCache
 from wyoming_kokoro.server.host import LiveServer
 
 REPLY = (
@@ -244,6 +247,10 @@ async def measure_engine(
                 runs[scenarios[1]] += await concurrent_streams(server.port, 2)
                 runs[scenarios[2]] += await staggered_streams(server.port, sessions, 1.0)
         engine_stats = engine.stats()
+        # The same reply again with the speech cache on: its opener "Okay," is replayed.
+        engine.speech_cache = SpeechCache(16 * 2**20)
+        await live_session(server.port, [REPLY], 0)
+        warm = [await live_session(server.port, [REPLY], 0) for _ in range(repeats)]
     finally:
         await server.close()
         engine.close()
@@ -271,6 +278,7 @@ async def measure_engine(
             "gap_seconds": max(r.gap_seconds for r in streamed),
         },
         "long_first_clause_sent_whole": {"ttfa_s": statistics.median(r.ttfa for r in long_first)},
+        "reply_sent_whole_speech_cache_warm": {"ttfa_s": statistics.median(r.ttfa for r in warm)},
         "stages_per_reply_sent_whole_s": {
             "phonemize": per_reply(stages_after.phonemize, stages_before.phonemize),
             "front": per_reply(stages_after.front, stages_before.front),
@@ -279,6 +287,7 @@ async def measure_engine(
             "frames_decoded_share": (stages_after.frames_decoded - stages_before.frames_decoded)
             / max(1, stages_after.frames_predicted - stages_before.frames_predicted),
         },
+        "vocoder_runs_on_one_thread": one_thread_share(model),
         **{
             f"concurrent_{'preempt' if preempt else 'wait'}": {
                 name: concurrency_figures(results) for name, results in runs.items()
@@ -288,6 +297,12 @@ async def measure_engine(
         "engine_stats_after": engine_stats,
         "peak_rss_mb": peak_rss_mb(),
     }
+
+
+def one_thread_share(model: KokoroModel) -> float:
+    """Share of all vocoder runs so far that ran on one thread beside another listener's."""
+    stages = model.stage_times()
+    return stages.vocoder_one_thread / max(1, stages.runs)
 
 
 async def run(
@@ -300,10 +315,13 @@ async def run(
     device: str = "cpu",
 ) -> dict[str, Any]:
     base = Settings(language="en-us", live_host="127.0.0.1", live_port=0)
+    # Cold figures: with the speech cache off every segment is synthesized (the identical
+    # replies of the concurrent listeners would otherwise be replayed).
     base = replace(
         base,
         device=device,
         limits=Limits(max_sessions=64, auto_sessions=False),
+        speech_cache_mb=0,
     )
     if device == "cuda":  # the engine's choice on a GPU, so the naive baseline runs the same file
         base = replace(base, model=CUDA_MODEL)
@@ -320,6 +338,9 @@ async def run(
     for figures in results.values():
         whole = figures["reply_sent_whole"]
         figures["ttfa_vs_raw_okay"] = whole["ttfa_s"] / okay
+        figures["ttfa_vs_raw_okay_speech_cache_warm"] = (
+            figures["reply_sent_whole_speech_cache_warm"]["ttfa_s"] / okay
+        )
         figures["long_first_clause_ttfa_vs_raw_okay"] = (
             figures["long_first_clause_sent_whole"]["ttfa_s"] / okay
         )

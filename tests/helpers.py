@@ -16,8 +16,14 @@ from wyoming_kokoro.engine.audio import duration_seconds, pcm16_to_float
 from wyoming_kokoro.server.host import DOORS, LiveServer
 
 #: What the README's run command serves: the embedded voices speaking English, on loopback.
+#: The speech cache is off: these tests measure what synthesis does (tests/test_speech_cache.py
+#: turns a cache of its own on).
 TEST_SETTINGS = Settings(
-    language="en-us", live_host="127.0.0.1", live_port=0, uri="tcp://127.0.0.1:0"
+    language="en-us",
+    live_host="127.0.0.1",
+    live_port=0,
+    uri="tcp://127.0.0.1:0",
+    speech_cache_mb=0,
 )
 
 

@@ -112,7 +112,7 @@ async def test_cut_off_before_audio_the_text_sent_so_far_is_sent_again(
     gate = asyncio.Event()
 
     async def text() -> AsyncIterator[str]:
-        yield "Okay, the kitchen lights are"  # no audio yet: not a clause
+        yield "The kitchen lights are"  # no audio yet: not a whole phrase
         await gate.wait()
         yield " on now. The front door is locked."
 

@@ -69,6 +69,7 @@ def test_every_flag_reaches_its_setting(tmp_path: Path) -> None:
         *("--model", "fp16", "--voices", "v.bin", "--data-dir", str(tmp_path)),
         *("--data-dir", "b", "--download-dir", "d", "--no-download", "--threads", "3"),
         *("--no-int8-rewrite", "--vocoder-crop", "--device", "auto"),
+        *("--speech-cache-mb", "2.5"),
         *("--voice", "jm_kumo", "--language", "ja", "--speed", "1.5"),
         *("--live-host", "127.0.0.1", "--live-port", "0", "--no-live"),
         *("--max-text-chars", "100", "--max-frame-chars", "10", "--idle-timeout", "2.5"),
@@ -95,6 +96,7 @@ def test_every_flag_reaches_its_setting(tmp_path: Path) -> None:
         threads=3,
         int8_rewrite=False,
         vocoder_crop=True,
+        speech_cache_mb=2.5,
         device="auto",
         live_host="127.0.0.1",
         live_port=0,
@@ -159,6 +161,14 @@ def test_addon_options_stand_where_the_flag_stands(tmp_path: Path) -> None:
         (["--live-port", "70000"], "port must be 0-65535, got 70000"),
         (["--send-timeout", "0"], "'send_timeout' must be a number of seconds above 0, got '0'"),
         (["--send-timeout", "x"], "'send_timeout' must be a number of seconds above 0, got 'x'"),
+        (
+            ["--speech-cache-mb", "-1"],
+            "'speech_cache_mb' must be a number of megabytes, 0 or more, got '-1'",
+        ),
+        (
+            ["--speech-cache-mb", "lots"],
+            "'speech_cache_mb' must be a number of megabytes, 0 or more, got 'lots'",
+        ),
     ],
 )
 def test_bad_flags_exit_2_naming_the_field(argv: list[str], message: str) -> None:

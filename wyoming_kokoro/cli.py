@@ -61,6 +61,23 @@ def _seconds(field: str, minimum: float = 0.0, inclusive: bool = False) -> Calla
     return parse
 
 
+def _megabytes(field: str) -> Callable[[str], float]:
+    """A finite number of megabytes, 0 or more."""
+
+    def parse(value: str) -> float:
+        try:
+            number = float(value)
+        except ValueError:
+            number = float("nan")
+        if not 0 <= number < float("inf"):
+            raise argparse.ArgumentTypeError(
+                f"'{field}' must be a number of megabytes, 0 or more, got {value!r}"
+            )
+        return number
+
+    return parse
+
+
 def _openai_voice(value: str) -> tuple[str, str]:
     name, sep, voice = value.partition("=")
     if not sep or not name.strip() or not voice.strip():
@@ -145,6 +162,14 @@ def _model_flags(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="experimental: skip decoding the leading pad and trailing pause (about 6 %% less "
         "vocoder work; segment lengths move by up to 3 %%)",
+    )
+    model.add_argument(
+        "--speech-cache-mb",
+        type=_megabytes("speech_cache_mb"),
+        default=DEFAULTS.speech_cache_mb,
+        help="megabytes of short segments spoken recently ('Okay,' 'Turned off the light.') "
+        "replayed at once when said again with the same voice, language and speed; 0 turns "
+        "it off (default: %(default)s)",
     )
     model.add_argument(
         "--device",
@@ -292,6 +317,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         threads=args.threads,
         int8_rewrite=not args.no_int8_rewrite,
         vocoder_crop=args.vocoder_crop,
+        speech_cache_mb=args.speech_cache_mb,
         device=args.device,
         live_host=args.live_host,
         live_port=args.live_port,

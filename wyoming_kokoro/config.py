@@ -63,6 +63,8 @@ class Settings:
     vocoder_crop: bool = False
     #: Where inference runs: ``cpu``, ``cuda`` (onnxruntime-gpu), or ``auto`` (CUDA when present).
     device: str = "cpu"
+    #: Megabytes of short segments spoken recently, replayed when said again ("Okay,"); 0: off.
+    speech_cache_mb: float = 16.0
     live_host: str = "0.0.0.0"
     live_port: int = DEFAULT_LIVE_PORT
     live: bool = True

@@ -30,6 +30,7 @@ from .capacity import CapacityMeter
 from .languages import LANGUAGES, language_of_voice, normalize_language
 from .model import KokoroModel, resolve_device
 from .scheduler import InferenceScheduler, JobCancelledError
+from .speech_cache import SpeechCache, SpeechKey
 from .timestamps import WORDLESS_LANGUAGES, TimedBatch, WordTiming, segment_timings
 from .voices import VoiceBank, VoiceError
 
@@ -112,6 +113,9 @@ class _Pacer:
 #: Renders one segment after a pause, interruptible through its run options (blocking).
 _Render = Callable[[Segment, float, ort.RunOptions], Rendered]
 
+#: A segment's audio already at hand (the speech cache), or None.
+_Recall = Callable[[Segment, float], Rendered | None]
+
 
 class _RunControl:
     """The run options of one segment's current attempt.
@@ -147,9 +151,12 @@ class _Feeder:
     so :meth:`drop` reaches all of them, however the session ends.
     """
 
-    def __init__(self, scheduler: InferenceScheduler, render: _Render) -> None:
+    def __init__(
+        self, scheduler: InferenceScheduler, render: _Render, recall: _Recall | None = None
+    ) -> None:
         self._scheduler = scheduler
         self._render = render
+        self._recall = recall
         self._segmenter = Segmenter()
         self._previous: Segment | None = None
         self._slots = asyncio.Semaphore(LOOKAHEAD)
@@ -184,11 +191,18 @@ class _Feeder:
                 pause = SENTENCE_PAUSE if self._previous.ends_sentence else CLAUSE_PAUSE
             self._previous = segment
             await self._slots.acquire()
+            deadline = self.pacer.deadline_for(segment)
+            kept = self._recall(segment, pause) if self._recall is not None else None
+            if kept is not None:  # spoken before: no worker needed
+                replay: asyncio.Future[Rendered] = asyncio.get_running_loop().create_future()
+                replay.set_result(kept)
+                self.pending.put_nowait(replay)
+                continue
             control = _RunControl()
             job = self._scheduler.run(
                 functools.partial(self._attempt, segment, pause, control),
                 first=segment.index == 0,
-                deadline=self.pacer.deadline_for(segment),
+                deadline=deadline,
                 interrupt=control.interrupt,
                 reset=control.reset,
             )
@@ -226,6 +240,10 @@ class Engine:
         self.description = description
         self._scheduler = InferenceScheduler(workers=workers, preempt=PREEMPT_FOR_FIRST_SEGMENTS)
         self.capacity = CapacityMeter()
+        cache_bytes = int(settings.speech_cache_mb * 2**20)
+        self.speech_cache: SpeechCache[Rendered] | None = (
+            SpeechCache(cache_bytes) if cache_bytes > 0 else None
+        )
         self._sessions = 0
         self._sessions_lock = threading.Lock()
         self.default_params = self.speech_params()
@@ -323,6 +341,7 @@ class Engine:
     def stats(self) -> dict[str, int | float | None]:
         """Counters for /health and tests, and the capacity estimate."""
         rtf = self.capacity.real_time_factor
+        cache = self.speech_cache
         return {
             "sessions": self._sessions,
             "queued_segments": self._scheduler.queued,
@@ -334,6 +353,8 @@ class Engine:
             "real_time_factor": None if rtf is None else round(rtf, 3),
             "capacity_sessions": round(self.capacity.capacity_sessions, 2),
             "admission_limit": self.admission_limit(),
+            "speech_cache_hits": cache.stats.hits if cache else 0,
+            "speech_cache_entries": cache.stats.entries if cache else 0,
         }
 
     def admission_limit(self, limits: Limits | None = None) -> int:
@@ -428,6 +449,40 @@ class Engine:
             self.capacity.finished(audio.duration_seconds(rendered.pcm))
         return rendered
 
+    def _speech_key(
+        self, segment: Segment, params: SpeechParams, pause_before: float, timed: bool
+    ) -> SpeechKey | None:
+        """The speech cache's key for a segment, or None when it is not one to keep."""
+        if self.speech_cache is None or not self.speech_cache.keeps(segment.text):
+            return None
+        return SpeechKey(
+            segment.text, params.voice, params.language, params.speed, pause_before, timed
+        )
+
+    def _recall(
+        self, segment: Segment, params: SpeechParams, pause_before: float, timed: bool
+    ) -> Rendered | None:
+        """A segment's audio from the speech cache, if it was spoken before."""
+        key = self._speech_key(segment, params, pause_before, timed)
+        if key is None or self.speech_cache is None:
+            return None
+        return self.speech_cache.get(key)
+
+    def _render_and_keep(
+        self,
+        segment: Segment,
+        params: SpeechParams,
+        pause_before: float,
+        run_options: ort.RunOptions,
+        timed: bool,
+    ) -> Rendered:
+        """:meth:`_metered_render`, keeping a short segment's audio in the speech cache."""
+        rendered = self._metered_render(segment, params, pause_before, run_options, timed)
+        key = self._speech_key(segment, params, pause_before, timed)
+        if key is not None and self.speech_cache is not None and rendered.pcm:
+            self.speech_cache.put(key, rendered, len(rendered.pcm))
+        return rendered
+
     async def stream(
         self, pieces: AsyncIterable[str], params: SpeechParams
     ) -> AsyncGenerator[bytes, None]:
@@ -455,9 +510,10 @@ class Engine:
     ) -> AsyncGenerator[Rendered, None]:
         feeder = _Feeder(
             self._scheduler,
-            lambda segment, pause, run_options: self._metered_render(
+            lambda segment, pause, run_options: self._render_and_keep(
                 segment, params, pause, run_options, timed
             ),
+            lambda segment, pause: self._recall(segment, params, pause, timed),
         )
         with self._sessions_lock:
             self._sessions += 1
