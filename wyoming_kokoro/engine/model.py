@@ -22,7 +22,7 @@ import onnxruntime as ort
 from numpy.typing import NDArray
 
 from ..modelfiles import ModelError
-from .int8_rewrite import load_model_bytes
+from .int8_rewrite import load_model
 from .japanese import load_japanese_phonemizer
 from .scheduler import JobCancelledError
 from .vocoder_split import (
@@ -168,18 +168,21 @@ class KokoroModel:
         logging.getLogger("phonemizer").addFilter(_WORD_COUNT_FILTER)
         options = session_options(threads)
         providers = providers_for(device)
-        model_bytes = load_model_bytes(model_path, int8_rewrite and device == "cpu")
         self.vocoder: ort.InferenceSession | None = None
         self._vocoder_one_thread: ort.InferenceSession | None = None
         self._runs = 0  # inferences running now, on any thread
         self._runs_lock = threading.Lock()
+        # One parsed copy of the model at a time: loading peaks far above what serving needs.
+        graph = load_model(model_path, int8_rewrite and device == "cpu")
         try:
-            split = split_model(model_bytes)
+            split = split_model(graph)
         except SplitError as error:
             _LOGGER.info("Decoding every frame: %s", error)
-            self.front = ort.InferenceSession(model_bytes, options, providers=providers)
+            whole = graph.SerializeToString()
+            del graph
+            self.front = ort.InferenceSession(whole, options, providers=providers)
         else:
-            del model_bytes
+            del graph
             self.front = ort.InferenceSession(split.front, options, providers=providers)
             self.vocoder = ort.InferenceSession(split.vocoder, options, providers=providers)
             if threads > 1 and device == "cpu":

@@ -105,9 +105,10 @@ def _subgraph(
     return bytes(part.SerializeToString())
 
 
-def split_model(model_bytes: bytes, cut: Cut = CUT) -> SplitModel:
+def split_model(model: bytes | onnx.ModelProto, cut: Cut = CUT) -> SplitModel:
     """Cut the model into front part and vocoder; raises SplitError on an unknown graph."""
-    model = onnx.load_from_string(model_bytes)
+    if isinstance(model, bytes):
+        model = onnx.load_from_string(model)
     graph = model.graph
     producers = _producers(graph)
     missing = [name for name in cut.front_outputs if name not in producers]
