@@ -1,4 +1,4 @@
-"""Memory: RSS after warm-up, after a long kanji text read as English, after a long reply.
+"""Memory: peak RSS while loading; RSS after warm-up, after kanji read as English, after a reply.
 
 Kanji read with ``en-us`` become "Chinese letter, Japanese letter, ...", the longest batches the
 model takes; the process should come back near its warm-up level after each::
@@ -44,10 +44,11 @@ async def speak(engine: Engine, text: str, params: SpeechParams) -> float:
 
 async def run() -> dict[str, float]:
     engine = await asyncio.to_thread(Engine.load, Settings(language="en-us"))
+    load_peak = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     params = engine.speech_params()
     try:
         await speak(engine, REPLY, params)
-        figures = {"after_warm_up_mb": rss_mb()}
+        figures = {"load_peak_mb": load_peak, "after_warm_up_mb": rss_mb()}
         started = time.monotonic()
         audio = await speak(engine, KANJI[:300], params)
         figures["kanji_audio_s"] = round(audio, 1)

@@ -7,11 +7,15 @@ import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import aiohttp
 import pytest
 
+from wyoming_kokoro.client import KokoroClient
 from wyoming_kokoro.engine import Engine
 from wyoming_kokoro.engine.engine import Rendered
 from wyoming_kokoro.engine.speech_cache import MAX_CHARS, SpeechCache, SpeechKey
+
+from .helpers import assert_speech, start_live_server
 
 REPLY = "Okay, the kitchen lights are on now and the front door is locked."
 
@@ -113,3 +117,32 @@ async def test_with_the_cache_off_every_segment_is_synthesized(engine: Engine) -
         assert engine.stats()["speech_cache_hits"] == 0
     finally:
         engine.speech_cache = kept
+
+
+async def test_through_a_live_server_the_second_reply_is_replayed_and_counted(
+    engine: Engine, fresh_cache: SpeechCache[Rendered]
+) -> None:
+    server = await start_live_server(engine)
+    try:
+        client = KokoroClient(f"ws://127.0.0.1:{server.port}/ws/tts/live", language="en-us")
+
+        async def reply() -> bytes:
+            async def text() -> AsyncIterator[str]:
+                yield "Okay, "
+                yield "the lights are on."
+
+            return b"".join([chunk async for chunk in client.stream_synthesis(text())])
+
+        first = await reply()
+        second = await reply()
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{server.port}/health") as response,
+        ):
+            health = await response.json()
+    finally:
+        await server.close()
+    assert second == first
+    assert_speech(second, 5)
+    assert health["speech_cache_hits"] == 2  # "Okay," and "the lights are on."
+    assert health["speech_cache_entries"] == 2
