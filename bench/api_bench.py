@@ -57,6 +57,7 @@ async def run(repeats: int) -> dict[str, Any]:
         live_host="127.0.0.1",
         live_port=0,
         limits=Limits(auto_sessions=False, max_sessions=8),
+        speech_cache_mb=0,  # the same reply each time: measure synthesis, not replay
     )
     engine = await asyncio.to_thread(Engine.load, settings)
     server = LiveServer(engine, settings)

@@ -216,7 +216,7 @@ def quality_failures(
 
 
 async def run(voice: str, language: str) -> dict[str, Any]:
-    settings = Settings(voice=voice, language=language)
+    settings = Settings(voice=voice, language=language, speech_cache_mb=0)
     engines = [
         await asyncio.to_thread(Engine.load, replace(settings, vocoder_crop=crop))
         for crop in (False, True)

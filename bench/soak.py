@@ -49,6 +49,7 @@ SETTINGS = Settings(
     live_port=0,
     uri="tcp://127.0.0.1:0",
     limits=Limits(max_sessions=32),
+    speech_cache_mb=0,  # every segment synthesized: the soak's few replies would be replayed
 )
 #: Words per second a streaming client sends (an LLM's pace).
 WORDS_PER_SECOND = 15.0

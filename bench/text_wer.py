@@ -57,7 +57,9 @@ async def heard(engine: Engine, texts: list[str], voice: str, language: str) -> 
 
 
 async def run(voice: str, language: str, show: bool) -> dict[str, Any]:
-    engine = await asyncio.to_thread(Engine.load, Settings(language=language, voice=voice))
+    engine = await asyncio.to_thread(
+        Engine.load, Settings(language=language, voice=voice, speech_cache_mb=0)
+    )
     written = [text for text, _ in REPLIES]
     spelled = [text for _, text in REPLIES]
     try:
