@@ -149,7 +149,8 @@ class KokoroModel:
 
     The graph is split where the vocoder starts (``vocoder_split``): the front part predicts
     durations, F0 and energy, then the vocoder decodes the frames (with ``vocoder_crop``, only
-    those that will be heard).
+    those that will be heard). With more than one thread, a second vocoder session runs on one
+    thread for inferences that share the CPU with other listeners' (:meth:`_vocoder_for_now`).
     """
 
     def __init__(
@@ -284,6 +285,7 @@ class KokoroModel:
         started: float,
         shared: bool,
     ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+        """:meth:`_run` on the split graph: the front part, then the vocoder on the kept frames."""
         assert self.vocoder is not None
         cut = self._cut
         durations, features, f0, noise = self.front.run(
@@ -330,6 +332,7 @@ class KokoroModel:
 
     @contextlib.contextmanager
     def _counted_run(self) -> Iterator[None]:
+        """Counts the inference as running (on any thread) while the block runs."""
         with self._runs_lock:
             self._runs += 1
         try:
