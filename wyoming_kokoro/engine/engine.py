@@ -432,23 +432,6 @@ class Engine:
         """Why ``language`` gets no word timestamps, or None when it does."""
         return WORDLESS_LANGUAGES.get(language)
 
-    def _metered_render(
-        self,
-        segment: Segment,
-        params: SpeechParams,
-        pause_before: float,
-        run_options: ort.RunOptions,
-        timed: bool,
-    ) -> Rendered:
-        """:meth:`render_timed` on a worker, counted by the capacity meter."""
-        self.capacity.started()
-        rendered = Rendered(b"")
-        try:
-            rendered = self.render_timed(segment, params, pause_before, run_options, timed)
-        finally:
-            self.capacity.finished(audio.duration_seconds(rendered.pcm))
-        return rendered
-
     def _speech_key(
         self, segment: Segment, params: SpeechParams, pause_before: float, timed: bool
     ) -> SpeechKey | None:
@@ -468,7 +451,7 @@ class Engine:
             return None
         return self.speech_cache.get(key)
 
-    def _render_and_keep(
+    def _render_on_worker(
         self,
         segment: Segment,
         params: SpeechParams,
@@ -476,8 +459,14 @@ class Engine:
         run_options: ort.RunOptions,
         timed: bool,
     ) -> Rendered:
-        """:meth:`_metered_render`, keeping a short segment's audio in the speech cache."""
-        rendered = self._metered_render(segment, params, pause_before, run_options, timed)
+        """:meth:`render_timed` on a worker: counted by the capacity meter, and a short
+        segment's audio kept in the speech cache."""
+        self.capacity.started()
+        rendered = Rendered(b"")
+        try:
+            rendered = self.render_timed(segment, params, pause_before, run_options, timed)
+        finally:
+            self.capacity.finished(audio.duration_seconds(rendered.pcm))
         key = self._speech_key(segment, params, pause_before, timed)
         if key is not None and self.speech_cache is not None and rendered.pcm:
             self.speech_cache.put(key, rendered, len(rendered.pcm))
@@ -510,7 +499,7 @@ class Engine:
     ) -> AsyncGenerator[Rendered, None]:
         feeder = _Feeder(
             self._scheduler,
-            lambda segment, pause, run_options: self._render_and_keep(
+            lambda segment, pause, run_options: self._render_on_worker(
                 segment, params, pause, run_options, timed
             ),
             lambda segment, pause: self._recall(segment, params, pause, timed),
