@@ -146,3 +146,23 @@ async def test_through_a_live_server_the_second_reply_is_replayed_and_counted(
     assert_speech(second, 5)
     assert health["speech_cache_hits"] == 2  # "Okay," and "the lights are on."
     assert health["speech_cache_entries"] == 2
+
+
+async def test_word_timings_are_replayed_with_the_audio(
+    engine: Engine, fresh_cache: SpeechCache[Rendered]
+) -> None:
+    async def timed() -> list[Rendered]:
+        async def pieces() -> AsyncIterator[str]:
+            yield "Okay, the lights are on."
+
+        stream = engine.stream_timed(pieces(), engine.default_params)
+        async with contextlib.aclosing(stream):
+            return [chunk async for chunk in stream]
+
+    first = await timed()
+    before = synthesized(engine)
+    again = await timed()
+    assert synthesized(engine) == before
+    assert again == first
+    words = [timing.word for chunk in again for timing in chunk.words]
+    assert words == ["Okay", "the", "lights", "are", "on"]
