@@ -11,9 +11,10 @@ do), within a byte budget, the least recently used going first.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Generic, TypeVar
+
+from cachetools import LRUCache
 
 #: Longer segments are not kept: sentences rarely repeat word for word.
 MAX_CHARS = 80
@@ -44,11 +45,17 @@ class CacheStats:
 
 
 class SpeechCache(Generic[V]):
-    """A least-recently-used map of segment audio, bounded in bytes (thread-safe)."""
+    """A least-recently-used map of segment audio, bounded in bytes (thread-safe).
+
+    ``cachetools.LRUCache`` keeps the order and the byte count; this adds the lock (workers
+    store, the event loop looks up) and the counters ``/health`` reports.
+    """
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[SpeechKey, tuple[V, int]] = OrderedDict()
+        self._entries: LRUCache[SpeechKey, tuple[V, int]] = LRUCache(
+            maxsize=max_bytes, getsizeof=_entry_size
+        )
         self._lock = threading.Lock()
         self.stats = CacheStats()
 
@@ -64,7 +71,6 @@ class SpeechCache(Generic[V]):
             if entry is None:
                 self.stats.misses += 1
                 return None
-            self._entries.move_to_end(key)
             self.stats.hits += 1
             return entry[0]
 
@@ -73,12 +79,10 @@ class SpeechCache(Generic[V]):
         if size > self.max_bytes:
             return
         with self._lock:
-            previous = self._entries.pop(key, None)
-            if previous is not None:
-                self.stats.bytes -= previous[1]
             self._entries[key] = (value, size)
-            self.stats.bytes += size
-            while self.stats.bytes > self.max_bytes:
-                _, (_, dropped) = self._entries.popitem(last=False)
-                self.stats.bytes -= dropped
             self.stats.entries = len(self._entries)
+            self.stats.bytes = int(self._entries.currsize)
+
+
+def _entry_size(entry: tuple[object, int]) -> int:
+    return entry[1]
