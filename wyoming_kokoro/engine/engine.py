@@ -151,9 +151,7 @@ class _Feeder:
     so :meth:`drop` reaches all of them, however the session ends.
     """
 
-    def __init__(
-        self, scheduler: InferenceScheduler, render: _Render, recall: _Recall | None = None
-    ) -> None:
+    def __init__(self, scheduler: InferenceScheduler, render: _Render, recall: _Recall) -> None:
         self._scheduler = scheduler
         self._render = render
         self._recall = recall
@@ -192,7 +190,7 @@ class _Feeder:
             self._previous = segment
             await self._slots.acquire()
             deadline = self.pacer.deadline_for(segment)
-            kept = self._recall(segment, pause) if self._recall is not None else None
+            kept = self._recall(segment, pause)
             if kept is not None:  # spoken before: no worker needed
                 replay: asyncio.Future[Rendered] = asyncio.get_running_loop().create_future()
                 replay.set_result(kept)
@@ -341,7 +339,7 @@ class Engine:
     def stats(self) -> dict[str, int | float | None]:
         """Counters for /health and tests, and the capacity estimate."""
         rtf = self.capacity.real_time_factor
-        cache = self.speech_cache
+        cache = self.speech_cache.stats if self.speech_cache is not None else None
         return {
             "sessions": self._sessions,
             "queued_segments": self._scheduler.queued,
@@ -353,8 +351,8 @@ class Engine:
             "real_time_factor": None if rtf is None else round(rtf, 3),
             "capacity_sessions": round(self.capacity.capacity_sessions, 2),
             "admission_limit": self.admission_limit(),
-            "speech_cache_hits": cache.stats.hits if cache else 0,
-            "speech_cache_entries": cache.stats.entries if cache else 0,
+            "speech_cache_hits": cache.hits if cache else 0,
+            "speech_cache_entries": cache.entries if cache else 0,
         }
 
     def admission_limit(self, limits: Limits | None = None) -> int:
@@ -446,10 +444,8 @@ class Engine:
         self, segment: Segment, params: SpeechParams, pause_before: float, timed: bool
     ) -> Rendered | None:
         """A segment's audio from the speech cache, if it was spoken before."""
-        key = self._speech_key(segment, params, pause_before, timed)
-        if key is None or self.speech_cache is None:
-            return None
-        return self.speech_cache.get(key)
+        cache, key = self.speech_cache, self._speech_key(segment, params, pause_before, timed)
+        return cache.get(key) if cache is not None and key is not None else None
 
     def _render_on_worker(
         self,
@@ -467,9 +463,9 @@ class Engine:
             rendered = self.render_timed(segment, params, pause_before, run_options, timed)
         finally:
             self.capacity.finished(audio.duration_seconds(rendered.pcm))
-        key = self._speech_key(segment, params, pause_before, timed)
-        if key is not None and self.speech_cache is not None and rendered.pcm:
-            self.speech_cache.put(key, rendered, len(rendered.pcm))
+        cache, key = self.speech_cache, self._speech_key(segment, params, pause_before, timed)
+        if cache is not None and key is not None and rendered.pcm:
+            cache.put(key, rendered, len(rendered.pcm))
         return rendered
 
     async def stream(

@@ -176,14 +176,8 @@ def rewrite_conv_integer(model_bytes: bytes) -> tuple[bytes, int]:
 def load_model(path: Path, enabled: bool = True) -> onnx.ModelProto:
     """The model, rewritten when that is exact and faster on this CPU."""
     model = onnx.load(str(path))
-    if not enabled or not any(node.op_type == "ConvInteger" for node in model.graph.node):
-        return model
-    if not cpu_has_vnni():
-        _LOGGER.info("CPU without VNNI: keeping the model's ConvInteger nodes as they are")
-        return model
-    count = rewrite_in_place(model)
-    if count:
-        _LOGGER.info("Rewrote %d ConvInteger nodes to MatMulInteger (faster int8 path)", count)
+    if enabled:
+        _rewrite_for_this_cpu(model)
     return model
 
 
@@ -192,4 +186,18 @@ def load_model_bytes(path: Path, enabled: bool = True) -> bytes:
     data = path.read_bytes()
     if not enabled or b"ConvInteger" not in data:
         return data
-    return load_model(path, enabled).SerializeToString()
+    model = onnx.load_from_string(data)
+    return model.SerializeToString() if _rewrite_for_this_cpu(model) else data
+
+
+def _rewrite_for_this_cpu(model: onnx.ModelProto) -> int:
+    """:func:`rewrite_in_place` where the CPU has VNNI (elsewhere it is not faster)."""
+    if not any(node.op_type == "ConvInteger" for node in model.graph.node):
+        return 0
+    if not cpu_has_vnni():
+        _LOGGER.info("CPU without VNNI: keeping the model's ConvInteger nodes as they are")
+        return 0
+    count = rewrite_in_place(model)
+    if count:
+        _LOGGER.info("Rewrote %d ConvInteger nodes to MatMulInteger (faster int8 path)", count)
+    return count

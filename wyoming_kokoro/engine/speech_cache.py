@@ -34,14 +34,14 @@ class SpeechKey:
     timed: bool
 
 
-@dataclass
+@dataclass(frozen=True)
 class CacheStats:
-    """Counters for /health, the benchmark and tests."""
+    """Counters for /health, the benchmark and tests (a snapshot)."""
 
-    hits: int = 0
-    misses: int = 0
-    entries: int = 0
-    bytes: int = 0
+    hits: int
+    misses: int
+    entries: int
+    bytes: int
 
 
 class SpeechCache(Generic[V]):
@@ -57,7 +57,15 @@ class SpeechCache(Generic[V]):
             maxsize=max_bytes, getsizeof=_entry_size
         )
         self._lock = threading.Lock()
-        self.stats = CacheStats()
+        self._hits = 0
+        self._misses = 0
+
+    @property
+    def stats(self) -> CacheStats:
+        """Hits and misses so far; entries and bytes kept now."""
+        with self._lock:
+            entries = self._entries
+            return CacheStats(self._hits, self._misses, len(entries), int(entries.currsize))
 
     @staticmethod
     def keeps(text: str) -> bool:
@@ -69,9 +77,9 @@ class SpeechCache(Generic[V]):
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
-                self.stats.misses += 1
+                self._misses += 1
                 return None
-            self.stats.hits += 1
+            self._hits += 1
             return entry[0]
 
     def put(self, key: SpeechKey, value: V, size: int) -> None:
@@ -80,8 +88,6 @@ class SpeechCache(Generic[V]):
             return
         with self._lock:
             self._entries[key] = (value, size)
-            self.stats.entries = len(self._entries)
-            self.stats.bytes = int(self._entries.currsize)
 
 
 def _entry_size(entry: tuple[object, int]) -> int:
