@@ -60,6 +60,9 @@ CLOSE_SECONDS = 5.0
 #: The same for a client known not to read: its close frame cannot arrive anyway.
 STOPPED_READER_CLOSE_SECONDS = 1.0
 
+#: The same when the server stops after its drain: ``--drain-timeout`` was the sessions' time.
+SHUTDOWN_CLOSE_SECONDS = 1.0
+
 T = TypeVar("T")
 
 #: One door's session: the channel to speak over and the session to report to.
@@ -297,7 +300,9 @@ async def serve_session(
             await channel.close(CLOSE_NORMAL, seconds=patience)
         elif isinstance(failure, ClientGoneError):
             if channel.going_away:
-                await channel.close(CLOSE_GOING_AWAY, "server shutting down")
+                await channel.close(
+                    CLOSE_GOING_AWAY, "server shutting down", seconds=SHUTDOWN_CLOSE_SECONDS
+                )
         else:
             reason = failure.close_reason if isinstance(failure, ClientError) else str(failure)
             stopped = isinstance(failure, StoppedReadingError)
