@@ -87,7 +87,8 @@ async def _settle_voice_table(app: web.Application) -> None:
 async def _cut_replies(app: web.Application) -> None:
     """The server stops (the drain is over): end the replies still streaming now, rather than
     let the HTTP server wait for them past ``--drain-timeout``."""
-    for task in list(app[_REPLIES_KEY]):
+    replies = app[_REPLIES_KEY]
+    for task in list(replies):
         task.cancel()
 
 
