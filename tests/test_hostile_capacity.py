@@ -29,6 +29,7 @@ from websockets.exceptions import ConnectionClosed
 from wyoming_kokoro.config import Limits
 from wyoming_kokoro.connection import KokoroBusyError, KokoroConnection, SpeechAudio
 from wyoming_kokoro.engine import Engine
+from wyoming_kokoro.engine.capacity import MIN_AUTO_SESSIONS
 from wyoming_kokoro.server.host import LiveServer
 
 from .helpers import assert_speech, engine_idle, start_live_server, wait_for
@@ -341,3 +342,33 @@ async def test_the_connection_client_offers_a_busy_reply_again(engine: Engine) -
                     await holder
     finally:
         await server.close()
+
+
+# ---------------------------------------------------------------- --max-sessions auto recovers
+
+
+async def test_the_automatic_limit_recovers_once_the_machine_is_quiet(engine: Engine) -> None:
+    """A warm-up timed on a busy machine (seeded as one that ran at a twentieth of real time)
+    is measured again by idle probes once the server is quiet, and ``/health`` says so."""
+    await wait_for(lambda: engine_idle(engine))
+    measured = engine.capacity.throughput
+    assert measured is not None
+    engine.capacity.seed(audio_seconds=1.0, busy_seconds=20.0)
+    limits = Limits(max_sessions=16)
+    server = await start_live_server(engine, limits=limits)
+    try:
+        health = await get_json(server.port, "/health")
+        busy_estimate = health["capacity"]["capacity_sessions"]
+        assert health["capacity"]["measured_by"] == "warm-up"
+        assert health["max_sessions"] == MIN_AUTO_SESSIONS
+
+        await wait_for(lambda: int(engine.capacity.report()["idle_probes"] or 0) >= 3, 90)
+        health = await get_json(server.port, "/health")
+        capacity = health["capacity"]
+        assert capacity["measured_by"] == "idle probe" and capacity["measured_seconds_ago"] < 30
+        # A machine that plays one stream at all plays it far above a twentieth of real time.
+        assert capacity["capacity_sessions"] > 3 * busy_estimate, (busy_estimate, capacity)
+        assert health["max_sessions"] == engine.admission_limit(limits)
+    finally:
+        await server.close()
+        engine.capacity.seed(audio_seconds=measured, busy_seconds=1.0)
