@@ -30,7 +30,7 @@ from .metrics import CONTENT_TYPE, Metrics
 from .openai_api import add_openai_routes
 from .playground import add_playground_routes
 from .sessions import Sessions
-from .websocket import CHANNELS_KEY
+from .websocket import CHANNELS_KEY, SHUTDOWN_CLOSE_SECONDS
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ async def _capacity_probes(app: web.Application) -> AsyncIterator[None]:
 async def _close_sessions(app: web.Application) -> None:
     channels = app[CHANNELS_KEY]
     for channel in list(channels):
-        channel.shut_down()
+        channel.shut_down(SHUTDOWN_CLOSE_SECONDS)  # after the drain: no more patience
 
 
 class LiveServer:

@@ -97,6 +97,8 @@ class Channel:
         #: Why the connection ended under the session, when it was not the client closing it.
         self._ended_by: ClientError | None = None
         self.going_away = False
+        #: How long the going-away close may take.
+        self.going_away_seconds = CLOSE_SECONDS
         self._reader: asyncio.Task[None] | None = None
 
     # -- sending --------------------------------------------------------------------------
@@ -234,9 +236,11 @@ class Channel:
                 raise self._ended_by from None
             raise
 
-    def shut_down(self) -> None:
-        """The server is stopping: end the session now, closing with 1001."""
+    def shut_down(self, seconds: float = CLOSE_SECONDS) -> None:
+        """The server is stopping (or draining): end the session now, closing with 1001 within
+        ``seconds``."""
         self.going_away = True
+        self.going_away_seconds = seconds
         self._gone.set()
 
     async def close(
@@ -301,7 +305,7 @@ async def serve_session(
         elif isinstance(failure, ClientGoneError):
             if channel.going_away:
                 await channel.close(
-                    CLOSE_GOING_AWAY, "server shutting down", seconds=SHUTDOWN_CLOSE_SECONDS
+                    CLOSE_GOING_AWAY, "server shutting down", seconds=channel.going_away_seconds
                 )
         else:
             reason = failure.close_reason if isinstance(failure, ClientError) else str(failure)
