@@ -142,11 +142,14 @@ async def test_shutdown_honours_the_drain_timeout_while_openai_replies_stream() 
         started = [asyncio.Event(), asyncio.Event()]
         readers = [asyncio.create_task(slow_openai_reader(port, event)) for event in started]
         await asyncio.wait_for(asyncio.gather(*(event.wait() for event in started)), 60)
+        stalled = non_reader(port)  # and one that reads nothing at all
+        await asyncio.sleep(1.0)
         signalled = time.monotonic()
         server.signal(signal.SIGTERM)
         assert await server.wait_exit(30) == 0
         elapsed = time.monotonic() - signalled
         received = await asyncio.wait_for(asyncio.gather(*readers), 10)
+        stalled.close()
     finally:
         await server.stop()
     # The drain's time, then the replies are cut at once (not the HTTP server's own patience).
@@ -156,7 +159,7 @@ async def test_shutdown_honours_the_drain_timeout_while_openai_replies_stream() 
         # Cut short, and the client can tell: the chunked body never ended.
         assert 0 < count < full_reply and "incomplete chunked read" in ended, (count, ended)
     log = server.log_text()
-    assert "Drain over: closing 2 sessions still in progress" in log, log
+    assert "Drain over: closing 3 sessions still in progress" in log, log
     assert "Traceback" not in log, log
 
 
