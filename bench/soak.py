@@ -1,10 +1,13 @@
-"""Soak: N minutes of mixed sessions on both doors, then what the process kept, as JSON.
+"""Soak: N minutes of mixed sessions on every door, then what the process kept, as JSON.
 
 An in-process server (the real model, the live door and Wyoming on loopback only) serves a
 few concurrent clients for ``--minutes``: whole replies and streamed replies on
-``/ws/tts/live``, one-shot and streamed requests on Wyoming, and clients on both doors that
-vanish after their first audio. It prints RSS, threads and open fds after warm-up, at their
-highest and at the end, lost and reordered chunks, errors, and first-audio percentiles::
+``/ws/tts/live``, protocol 2 connections speaking two contexts at once (one of them cut short
+by a barge-in), one-shot and streamed requests on Wyoming, OpenAI ``/v1/audio/speech``
+requests (streamed audio and SSE), and clients on every door that vanish after their first
+audio. It prints RSS, threads and open fds after warm-up, at their highest and at the end,
+lost and reordered chunks, errors, first-audio percentiles, and how every session and
+context ended (each one counted once)::
 
     .venv/bin/python bench/soak.py [--minutes 2] [--clients 2] [--seed 1]
 """
@@ -13,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
+import dataclasses
 import json
 import os
 import random
@@ -26,7 +31,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncTcpClient
 from wyoming.error import Error
@@ -66,6 +73,9 @@ class Tally:
     lost_chunks: int = 0
     reordered_chunks: int = 0
     errors: Counter[str] = field(default_factory=Counter)
+    #: Sessions and contexts refused because the server was full (1013, 503, server_busy):
+    #: admission at work under ``--max-sessions auto``, not a failure.
+    busy: int = 0
 
 
 @dataclass
@@ -91,6 +101,15 @@ def words(text: str) -> list[str]:
     return [word + " " for word in text.split()]
 
 
+def not_ready(reply: dict[str, Any], tally: Tally) -> None:
+    """An error instead of ``ready``: busy (admission at work) or a real error."""
+    message = str(reply.get("message"))
+    if message.startswith("Server busy"):
+        tally.busy += 1
+    else:
+        tally.errors[message[:80]] += 1
+
+
 async def live(port: int, text: str, tally: Tally, *, stream: bool, vanish: bool) -> None:
     """One /ws/tts/live session: checks that chunk ids come 1, 2, 3 ... and end's count."""
     async with connect(f"ws://127.0.0.1:{port}/ws/tts/live") as ws:
@@ -98,7 +117,7 @@ async def live(port: int, text: str, tally: Tally, *, stream: bool, vanish: bool
         await ws.send(json.dumps({"language": "en-us"}))
         ready = json.loads(await ws.recv())
         if ready.get("type") != "ready":
-            tally.errors[str(ready.get("message"))[:80]] += 1
+            not_ready(ready, tally)
             return
 
         async def send() -> None:
@@ -177,6 +196,104 @@ async def wyoming(port: int, text: str, tally: Tally, *, stream: bool, vanish: b
                 return
 
 
+async def contexts(port: int, text: str, tally: Tally, *, barge_in: bool) -> None:
+    """One protocol 2 connection, two contexts at once (the second streamed word by word);
+    with ``barge_in`` the second is cancelled at its first audio. Chunk ids are checked per
+    context."""
+    async with connect(f"ws://127.0.0.1:{port}/ws/tts/live") as ws:
+        started = time.monotonic()
+        await ws.send(json.dumps({"protocol": 2, "language": "en-us"}))
+        ready = json.loads(await ws.recv())
+        if ready.get("type") != "ready":
+            not_ready(ready, tally)
+            return
+
+        async def send() -> None:
+            await ws.send(json.dumps({"type": "text", "context_id": "a", "text": text}))
+            await ws.send(json.dumps({"type": "flush", "context_id": "a"}))
+            for piece in words(text):
+                await ws.send(json.dumps({"type": "text", "context_id": "b", "text": piece}))
+                await asyncio.sleep(1 / WORDS_PER_SECOND)
+            await ws.send(json.dumps({"type": "flush", "context_id": "b"}))
+
+        sender = asyncio.create_task(send())
+        expected = {"a": 1, "b": 1}
+        finished: set[str] = set()
+        try:
+            while len(finished) < len(expected):
+                message = json.loads(await ws.recv())
+                kind, context_id = message["type"], message.get("context_id")
+                if kind == "audio":
+                    await ws.recv()
+                    if sum(expected.values()) == len(expected):
+                        tally.first_audio.append(time.monotonic() - started)
+                    chunk_id = message["chunk_id"]
+                    if chunk_id > expected[context_id]:
+                        tally.lost_chunks += chunk_id - expected[context_id]
+                    elif chunk_id < expected[context_id]:
+                        tally.reordered_chunks += 1
+                    expected[context_id] = chunk_id + 1
+                    if barge_in and context_id == "b" and chunk_id == 1:
+                        sender.cancel()
+                        await ws.send(json.dumps({"type": "cancel", "context_id": "b"}))
+                elif kind == "end":
+                    done = message["total_chunks"] - (expected[context_id] - 1)
+                    tally.lost_chunks += max(0, done)
+                    finished.add(context_id)
+                elif kind == "cancelled":
+                    finished.add(context_id)
+                elif kind == "error":
+                    if message.get("code") == "server_busy":
+                        tally.busy += 1
+                    else:
+                        tally.errors[str(message.get("message"))[:80]] += 1
+                    if context_id is None:
+                        return
+                    finished.add(context_id)
+        finally:
+            sender.cancel()
+
+
+async def openai(port: int, text: str, tally: Tally, *, sse: bool, vanish: bool) -> None:
+    """One ``POST /v1/audio/speech`` (raw PCM, or SSE events): every byte, then a complete
+    reply (a whole number of samples; ``speech.audio.done`` last)."""
+    body: dict[str, Any] = {"input": text, "response_format": "pcm"}
+    if sse:
+        body["stream_format"] = "sse"
+    async with aiohttp.ClientSession() as http:
+        started = time.monotonic()
+        url = f"http://127.0.0.1:{port}/v1/audio/speech"
+        async with http.post(url, json=body) as response:
+            if response.status == 503:
+                tally.busy += 1
+                return
+            if response.status != 200:
+                tally.errors[f"openai {response.status}: {(await response.text())[:60]}"] += 1
+                return
+            received, done = 0, False
+            async for line in response.content if sse else response.content.iter_any():
+                data = line
+                if sse:
+                    if not line.startswith(b"data: "):
+                        continue
+                    event = json.loads(line[len(b"data: ") :])
+                    if event["type"] == "speech.audio.done":
+                        done = True
+                        continue
+                    if event["type"] != "speech.audio.delta":
+                        tally.errors[str(event.get("error"))[:80]] += 1
+                        return
+                    data = base64.b64decode(event["audio"])
+                if not received:
+                    tally.first_audio.append(time.monotonic() - started)
+                received += len(data)
+                if vanish:
+                    response.close()  # the connection drops mid-reply
+                    return
+            complete = done if sse else received % 2 == 0
+            tally.lost_chunks += not received or not complete
+
+
 Session = Callable[[int, int, str, Tally], Awaitable[None]]
 
 SESSIONS: dict[str, Session] = {
@@ -187,6 +304,15 @@ SESSIONS: dict[str, Session] = {
         live_port, text, t, stream=True, vanish=False
     ),
     "live-vanish": lambda live_port, _, text, t: live(live_port, text, t, stream=True, vanish=True),
+    "contexts": lambda live_port, _, text, t: contexts(live_port, text, t, barge_in=False),
+    "contexts-barge-in": lambda live_port, _, text, t: contexts(live_port, text, t, barge_in=True),
+    "openai-audio": lambda live_port, _, text, t: openai(
+        live_port, text, t, sse=False, vanish=False
+    ),
+    "openai-sse": lambda live_port, _, text, t: openai(live_port, text, t, sse=True, vanish=False),
+    "openai-vanish": lambda live_port, _, text, t: openai(
+        live_port, text, t, sse=False, vanish=True
+    ),
     "wyoming-whole": lambda _, port, text, t: wyoming(port, text, t, stream=False, vanish=False),
     "wyoming-stream": lambda _, port, text, t: wyoming(port, text, t, stream=True, vanish=False),
     "wyoming-vanish": lambda _, port, text, t: wyoming(port, text, t, stream=False, vanish=True),
@@ -206,7 +332,12 @@ async def client_loop(
             )
         except TimeoutError:
             tally.errors["session hung"] += 1
-        except (OSError, ConnectionError) as error:
+        except ConnectionClosed as closed:
+            if closed.rcvd is not None and closed.rcvd.code == 1013:
+                tally.busy += 1
+            else:
+                tally.errors[f"closed {closed}"[:80]] += 1
+        except (OSError, ConnectionError, aiohttp.ClientError) as error:
             tally.errors[type(error).__name__] += 1
         tally.sessions[kind] += 1
 
@@ -229,6 +360,9 @@ async def run(minutes: float, clients: int, seed: int) -> dict[str, Any]:
         # Warm-up: one session of each kind, so the baseline includes the steady state.
         for session in SESSIONS.values():
             await session(live_server.port, wyoming_server.port, REPLIES[0], Tally())
+            # The last close is the server's to finish (a counter: nothing to wait on).
+            while live_server.sessions.sessions:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
         baseline = Usage.now()
         highest = baseline
         deadline = time.monotonic() + minutes * 60
@@ -255,8 +389,11 @@ async def run(minutes: float, clients: int, seed: int) -> dict[str, Any]:
             if stats["sessions"] == stats["running_segments"] == stats["queued_segments"] == 0:
                 break
             await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)  # the server's side of the last closes
         end = Usage.now()
         leftover = engine.stats()
+        outcomes = dict(live_server.sessions.outcomes)
+        context_counts = dataclasses.asdict(live_server.context_counters)
     finally:
         await wyoming_server.close()
         await live_server.close()
@@ -268,6 +405,7 @@ async def run(minutes: float, clients: int, seed: int) -> dict[str, Any]:
         "lost_chunks": tally.lost_chunks,
         "reordered_chunks": tally.reordered_chunks,
         "errors": dict(tally.errors),
+        "refused_busy": tally.busy,
         "first_audio_s": {
             "p50": round(statistics.median(tally.first_audio), 3) if tally.first_audio else 0.0,
             "p95": percentile(tally.first_audio, 0.95),
@@ -282,6 +420,12 @@ async def run(minutes: float, clients: int, seed: int) -> dict[str, Any]:
         },
         "fds": {"after_warm_up": baseline.fds, "highest": highest.fds, "end": end.fds},
         "engine_at_end": leftover,
+        "live_port_outcomes": outcomes,
+        "contexts": context_counts,
+        # Every context opened ended in exactly one outcome (0: none left uncounted).
+        "contexts_unaccounted": context_counts["opened"]
+        - context_counts["open"]
+        - sum(context_counts[key] for key in ("completed", "cancelled", "failed", "disconnected")),
     }
 
 

@@ -339,9 +339,14 @@ async def test_a_v2_client_that_stops_reading_loses_its_slot(engine: Engine) -> 
         await say(ws, "next", [REPLY])
         await wait_for(lambda: limited.context_counters.opened == 2, seconds=5)
         await wait_for(lambda: limited.sessions.sessions == 0, seconds=60)
-        assert limited.context_counters.open == 0
-        assert limited.context_counters.failed >= 1
-        assert limited.sessions.outcomes == {"client_error": 1}
+        counters = limited.context_counters
+        # Each context ends in an outcome: failed under the send that timed out, or cut off
+        # (disconnected) when the heartbeat that got no pong closed the connection first.
+        assert counters.open == 0 and counters.failed + counters.disconnected == 2, counters
+        # Ended by its send timing out (client_error), or by the heartbeat's close noticed by
+        # a send before the reader saw why (disconnected): either way, one outcome.
+        assert sum(limited.sessions.outcomes.values()) == 1, limited.sessions.outcomes
+        assert set(limited.sessions.outcomes) <= {"client_error", "disconnected"}
         await wait_for(lambda: engine.stats()["sessions"] == 0, seconds=10)
         ws.transport.abort()
     finally:

@@ -3,7 +3,10 @@
 A voicebot keeps one connection open for the whole conversation (no handshake before each
 reply) and speaks each reply as a *context*. ``speak`` streams the reply's text in and yields
 its audio and word events as they come; ``cancel`` (or leaving the ``speak`` loop early) stops
-it on the server at once. Like ``client.py``, it needs only ``websockets``.
+it on the server at once. A reply the server has no room for yet (``server_busy``: each reply
+speaking at once counts as a session) is sent again after the server's ``retry_after``, for up
+to ``busy_retry_seconds``, before any of its audio arrived. Like ``client.py``, it needs only
+``websockets``.
 """
 
 from __future__ import annotations
@@ -29,11 +32,23 @@ from .client import (
     _connect,
     _json_object,
 )
+from .texttape import TextTape
 
 _LOGGER = logging.getLogger(__name__)
 
 #: How long to wait for the server's close after it refused the init (it closes at once).
 CLOSE_WAIT_SECONDS = 2.0
+
+#: How long a reply refused as ``server_busy`` is offered again before the error is raised.
+BUSY_RETRY_SECONDS = 10.0
+
+
+class KokoroBusyError(KokoroServerError):
+    """The server had no room for the reply (``server_busy``); nothing of it was spoken."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message, "server_busy")
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -79,6 +94,8 @@ class KokoroConnection:
         #: Whether the server sends word timings (False for a language without word boundaries).
         self.word_timestamps: bool = bool(ready.get("word_timestamps", False))
         self.receive_timeout = receive_timeout
+        #: How long a reply refused as busy is offered again (0: raise at once).
+        self.busy_retry_seconds = BUSY_RETRY_SECONDS
         self._queues: dict[str, asyncio.Queue[_Item]] = {}
         self._cancelling: set[str] = set()
         self._failure: KokoroError | None = None
@@ -151,8 +168,35 @@ class KokoroConnection:
 
         ``text`` is the whole reply or its pieces as they arrive (LLM tokens). Leaving the loop
         early cancels the reply on the server. A cancelled reply simply ends; a server error
-        about it raises :class:`KokoroServerError` (``code`` says which).
+        about it raises :class:`KokoroServerError` (``code`` says which;
+        :class:`KokoroBusyError` once ``busy_retry_seconds`` of retries found no room).
         """
+        tape = None if isinstance(text, str) else TextTape(text)
+        deadline = asyncio.get_running_loop().time() + self.busy_retry_seconds
+        spoke = False
+        try:
+            while True:
+                attempt = self._speak_once(context_id, text if tape is None else tape.replay())
+                try:
+                    async with contextlib.aclosing(attempt):
+                        async for event in attempt:
+                            spoke = True
+                            yield event
+                    return
+                except KokoroBusyError as error:
+                    wait = error.retry_after
+                    if spoke or asyncio.get_running_loop().time() + wait > deadline:
+                        raise
+                    _LOGGER.debug("Server busy; offering %r again in %g s", context_id, wait)
+                    await asyncio.sleep(wait)
+        finally:
+            if tape is not None:
+                await tape.aclose()
+
+    async def _speak_once(
+        self, context_id: str, text: str | AsyncIterable[str]
+    ) -> AsyncGenerator[SpeechEvent, None]:
+        """One attempt at a reply (see :meth:`speak`)."""
         if self._failure is not None or self.closed:
             raise self._failure or KokoroConnectionError("The connection is closed")
         if context_id in self._queues:
@@ -161,6 +205,7 @@ class KokoroConnection:
         self._queues[context_id] = queue
         sender = asyncio.create_task(self._send_text(context_id, text))
         finished = False
+        refused = False
         try:
             while True:
                 try:
@@ -175,14 +220,21 @@ class KokoroConnection:
                     return
                 if isinstance(item, KokoroError):
                     finished = True
+                    refused = isinstance(item, KokoroBusyError)
                     raise item
                 if context_id not in self._cancelling:
                     yield item
         finally:
+            flushed = sender.done() and not sender.cancelled() and sender.exception() is None
             if not sender.done():
                 sender.cancel()
             with contextlib.suppress(asyncio.CancelledError, KokoroError, ConnectionClosed):
                 await sender
+            if refused and not flushed and not self.closed:
+                # The server drops a refused context's text until its flush: end the refusal,
+                # so that the id may be offered again.
+                with contextlib.suppress(ConnectionClosed):
+                    await self._send({"type": "flush", "context_id": context_id})
             if self._queues.get(context_id) is queue:
                 del self._queues[context_id]
             if not finished and not self.closed and context_id not in self._cancelling:
@@ -245,12 +297,7 @@ class KokoroConnection:
                     late_cancel = (
                         context_id in self._cancelling and data.get("code") == "unknown_context"
                     )  # the reply had ended before the cancel arrived
-                    self._finish(
-                        context_id,
-                        None
-                        if late_cancel
-                        else KokoroServerError(str(data.get("message")), data.get("code")),
-                    )
+                    self._finish(context_id, None if late_cancel else _context_error(data))
                 elif kind == "error":
                     raise KokoroServerError(str(data.get("message")), data.get("code"))
         except ConnectionClosed as closed:
@@ -275,3 +322,12 @@ class KokoroConnection:
         self._failure = error
         for queue in self._queues.values():
             queue.put_nowait(error)
+
+
+def _context_error(data: dict[str, Any]) -> KokoroServerError:
+    """The error the server reported about one context."""
+    message, code = str(data.get("message")), data.get("code")
+    retry_after = data.get("retry_after")
+    if code == "server_busy" and isinstance(retry_after, int | float):
+        return KokoroBusyError(message, float(retry_after))
+    return KokoroServerError(message, code)

@@ -56,8 +56,12 @@ PREEMPT_FOR_FIRST_SEGMENTS = False
 #: Segments synthesized ahead of the reader: enough to hide one inference, bounded for slow readers.
 LOOKAHEAD = 2
 
-#: Timed at warm-up to seed the capacity estimate: a sentence of ordinary length.
+#: Timed at warm-up to seed the capacity estimate, and again while the server is quiet: a
+#: sentence of ordinary length.
 CAPACITY_PROBE = "The front door is locked, and the garage is closed."
+
+#: How often a quiet server asks whether an idle capacity probe is due.
+PROBE_POLL_SECONDS = 1.0
 
 #: The model a GPU runs when ``--model`` is left at the CPU's int8 default.
 CUDA_MODEL = "fp32"
@@ -244,6 +248,8 @@ class Engine:
         )
         self._sessions = 0
         self._sessions_lock = threading.Lock()
+        #: The idle capacity probe running now: a stream that starts interrupts it.
+        self._probe: _RunControl | None = None
         self.default_params = self.speech_params()
 
     @classmethod
@@ -281,11 +287,48 @@ class Engine:
         params = self.default_params
         for batch in self._model.phonemize("Hello there.", params.language):
             self._model.infer(batch, params.style, 1.0)
+        timed = self._timed_probe(ort.RunOptions())
+        if timed is not None:
+            self.capacity.seed(*timed)
+
+    def _timed_probe(self, run_options: ort.RunOptions) -> tuple[float, float] | None:
+        """Blocking: the probe sentence's audio seconds and the seconds it took (None if
+        interrupted)."""
+        params = self.default_params
         started = time.perf_counter()
         seconds = 0.0
-        for batch in self._model.phonemize(CAPACITY_PROBE, params.language):
-            seconds += len(self._model.infer(batch, params.style, 1.0).audio) / audio.SAMPLE_RATE
-        self.capacity.seed(seconds + SENTENCE_PAUSE, time.perf_counter() - started)
+        try:
+            for batch in self._model.phonemize(CAPACITY_PROBE, params.language):
+                inference = self._model.infer(batch, params.style, 1.0, run_options)
+                seconds += len(inference.audio) / audio.SAMPLE_RATE
+        except JobCancelledError:
+            return None
+        return seconds + SENTENCE_PAUSE, time.perf_counter() - started
+
+    async def probe_capacity(self) -> bool:
+        """Time the probe sentence again (an idle probe) in a thread; a stream that starts
+        meanwhile interrupts it, and nothing is measured. True if it measured."""
+        control = _RunControl()
+        self._probe = control
+        try:
+            timed = await asyncio.to_thread(self._timed_probe, control.options)
+        except asyncio.CancelledError:
+            control.interrupt()
+            raise
+        finally:
+            self._probe = None
+        if timed is None:
+            return False
+        self.capacity.probed(*timed)
+        return True
+
+    async def keep_capacity_fresh(self) -> None:
+        """Run while the server serves ``--max-sessions auto``: an idle probe whenever the
+        capacity meter says one is due and no stream is open."""
+        while True:
+            await asyncio.sleep(PROBE_POLL_SECONDS)
+            if not self._sessions and not self._scheduler.queued and self.capacity.probe_due():
+                await self.probe_capacity()
 
     def close(self) -> None:
         """Stop the workers (queued work is dropped)."""
@@ -502,6 +545,8 @@ class Engine:
         )
         with self._sessions_lock:
             self._sessions += 1
+        if (probe := self._probe) is not None:
+            probe.interrupt()  # a listener goes first
         feeding = asyncio.create_task(feeder.feed(pieces))
         try:
             while (item := await feeder.next_item()) is not None:

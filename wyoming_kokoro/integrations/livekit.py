@@ -43,7 +43,13 @@ from ..client import (
     KokoroError,
     endpoint_urls,
 )
-from ..connection import KokoroConnection, SpeechAudio, SpeechEvent, SpeechWords
+from ..connection import (
+    KokoroBusyError,
+    KokoroConnection,
+    SpeechAudio,
+    SpeechEvent,
+    SpeechWords,
+)
 
 #: What Kokoro Live sends (PCM s16le, mono); the connection's ``ready`` confirms it.
 SAMPLE_RATE = 24_000
@@ -198,7 +204,8 @@ class TTS(tts.TTS[Literal["metrics_collected", "error"]]):
         streaming: bool,
     ) -> None:
         """One context on the shared connection into ``output_emitter``; errors as LiveKit's
-        API errors (a dropped connection is retryable, a server error about the text not)."""
+        API errors (a dropped connection or a busy server is retryable, a server error about
+        the text not)."""
         connection: KokoroConnection | None = None
         try:
             connection = await self._connect(conn_options.timeout)
@@ -227,6 +234,8 @@ class TTS(tts.TTS[Literal["metrics_collected", "error"]]):
             raise APITimeoutError() from None
         except KokoroConnectionError as error:
             raise APIConnectionError(str(error)) from error
+        except KokoroBusyError as error:  # still no room after the connection's own retries
+            raise APIError(f"Kokoro Live: {error}", retryable=True) from error
         except KokoroError as error:
             raise APIError(f"Kokoro Live: {error}", retryable=False) from error
         except OSError as error:

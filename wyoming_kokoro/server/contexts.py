@@ -6,6 +6,12 @@ moment the user barges in. Each reply is a *context* named by the client: its te
 :meth:`Engine.stream_timed` on its own task, so contexts share the engine's scheduler exactly as
 sessions do, and cancelling the task drops its queued segments and interrupts its inference.
 
+Each context speaking at once costs what a session costs: the connection's admission covers its
+first context, and every further one takes a slot of its own (``reserve``). A context the server
+has no room for is refused with ``server_busy`` (its later text and flush are dropped: nothing
+of it is half spoken); the connection stays open. The connection's idle timer runs only while
+no context is open.
+
 The module talks to its connection through :class:`Channel` only (send JSON, send bytes,
 receive text), so it plugs into whichever WebSocket host serves the live door.
 """
@@ -16,6 +22,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -25,8 +32,11 @@ from ..engine import Engine, InvalidRequestError, SpeechParams, SynthesisError, 
 from ..engine.engine import Rendered
 from ..schema import quote
 from .protocol import (
+    BusyError,
     ClientError,
     ClientGoneError,
+    GoingAwayError,
+    IdleTimeoutError,
     LimitError,
     StoppedReadingError,
     TextBudget,
@@ -42,6 +52,13 @@ MAX_CONTEXT_ID = 128
 
 #: Message types a client sends in protocol 2.
 CLIENT_TYPES = ("text", "flush", "cancel")
+
+#: Refused context ids remembered per connection (their later text is dropped, not spoken).
+MAX_REFUSED = 64
+
+#: A further context's slot: taking it raises :class:`BusyError` when the server is full; the
+#: function returned gives it back.
+Reserve = Callable[[], Callable[[], None]]
 
 
 class Channel(Protocol):
@@ -67,15 +84,38 @@ class ContextCounters:
     completed: int = 0
     cancelled: int = 0
     failed: int = 0
+    #: Refused for capacity (``server_busy``) or because the server is shutting down.
+    refused: int = 0
+    #: Cut off by the connection's close.
+    disconnected: int = 0
+
+    def ended(self, outcome: str) -> None:
+        """One context ended as ``outcome`` (a field name)."""
+        setattr(self, outcome, getattr(self, outcome) + 1)
 
 
 class ContextError(Exception):
     """A mistake about one context: reported with its ``code``, the connection stays open."""
 
-    def __init__(self, code: str, context_id: str | None, message: str) -> None:
+    def __init__(
+        self, code: str, context_id: str | None, message: str, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.context_id = context_id
+        self.retry_after = retry_after
+
+    def message(self) -> dict[str, Any]:
+        """The ``error`` message that reports it."""
+        message: dict[str, Any] = {
+            "type": "error",
+            "context_id": self.context_id,
+            "code": self.code,
+            "message": str(self),
+        }
+        if self.retry_after is not None:
+            message["retry_after"] = self.retry_after
+        return message
 
 
 def is_v2_message(text: str) -> bool:
@@ -124,8 +164,17 @@ class ContextSession:
         counters: ContextCounters,
         going_away: asyncio.Event | None = None,
         leave: Callable[[], None] | None = None,
+        reserve: Reserve | None = None,
+        report: Callable[[str], None] | None = None,
     ) -> None:
         self._channel = channel
+        self._reserve = reserve
+        self._report = report
+        #: Slots taken beyond the connection's own: one per open context after the first.
+        self._slots: list[Callable[[], None]] = []
+        self._refused: dict[str, None] = {}
+        #: When the last context ended (or the session began): the connection idle timer's start.
+        self._quiet_since = time.monotonic()
         self._going_away = going_away
         self._leave = leave
         #: No context open: a draining server may end the connection now.
@@ -153,20 +202,11 @@ class ContextSession:
         leaving = asyncio.create_task(self._leave_when_drained())
         try:
             while True:
-                message = await self._channel.receive_text(
-                    self._limits.connection_idle_timeout, "message"
-                )
+                message = await self._receive()
                 try:
                     await self._dispatch(_parse(message))
                 except ContextError as error:
-                    await self._send(
-                        {
-                            "type": "error",
-                            "context_id": error.context_id,
-                            "code": error.code,
-                            "message": str(error),
-                        }
-                    )
+                    await self._send(error.message())
         except asyncio.CancelledError:
             if self._broken is None or self._reader is None:
                 raise
@@ -177,6 +217,19 @@ class ContextSession:
             with contextlib.suppress(asyncio.CancelledError):
                 await leaving
             await self._stop_all()
+
+    async def _receive(self) -> str:
+        """The next message; the connection idle timer counts only while no context is open
+        (a client listening to a long reply has nothing to send)."""
+        idle_timeout = self._limits.connection_idle_timeout
+        while True:
+            quiet = 0.0 if self._contexts else time.monotonic() - self._quiet_since
+            try:
+                return await self._channel.receive_text(max(idle_timeout - quiet, 0.001), "message")
+            except IdleTimeoutError:
+                if self._contexts or time.monotonic() - self._quiet_since < idle_timeout:
+                    continue  # a context spoke meanwhile: the timer starts again
+                raise
 
     async def _leave_when_drained(self) -> None:
         """The server drains: once no context is open, end the connection (going away), so the
@@ -192,6 +245,13 @@ class ContextSession:
     async def _dispatch(self, message: dict[str, Any]) -> None:
         kind, context_id = message["type"], message["context_id"]
         context = self._contexts.get(context_id)
+        if context is None and context_id in self._refused:
+            # Refused: drop the rest of its text; a flush or cancel ends the refusal.
+            if kind != "text":
+                del self._refused[context_id]
+            if kind == "cancel":
+                await self._send({"type": "cancelled", "context_id": context_id})
+            return
         if kind == "text":
             if context is None:
                 context = self._open(context_id)
@@ -229,6 +289,8 @@ class ContextSession:
                 f"Too many open contexts: {self._limits.max_contexts} already open on this "
                 f"connection; flush or cancel one before opening {context_id!r}",
             )
+        if self._contexts and self._reserve is not None:
+            self._slots.append(self._take_slot(context_id))
         context = _Context(
             context_id, asyncio.Queue(), TextBudget(self._limits, f"Text for {context_id!r}")
         )
@@ -239,10 +301,41 @@ class ContextSession:
         context.task = asyncio.create_task(self._speak(context), name=f"context-{context_id}")
         return context
 
+    def _take_slot(self, context_id: str) -> Callable[[], None]:
+        """A slot for one more context speaking at once, or a refusal (``server_busy``)."""
+        assert self._reserve is not None
+        try:
+            return self._reserve()
+        except BusyError as error:
+            self._refused[context_id] = None
+            while len(self._refused) > MAX_REFUSED:
+                del self._refused[next(iter(self._refused))]
+            self._ended("refused")
+            if isinstance(error, GoingAwayError):
+                raise ContextError(
+                    "server_shutting_down",
+                    context_id,
+                    f"Context {context_id!r} was not opened: the server is shutting down; "
+                    "speak it over a new connection (another server)",
+                ) from None
+            raise ContextError(
+                "server_busy",
+                context_id,
+                f"Context {context_id!r} was not opened: {error} (each context speaking at "
+                "once counts as a session). Its text is dropped; send it again under a new "
+                f"context_id after {error.retry_after} s or once a context of yours ends",
+                retry_after=error.retry_after,
+            ) from None
+
+    def _ended(self, outcome: str) -> None:
+        self._counters.ended(outcome)
+        if self._report is not None:
+            self._report(outcome)
+
     async def _cancel(self, context: _Context) -> None:
         """Stop a context at once: nothing of it is sent after ``cancelled``."""
         await self._stop(context)
-        self._counters.cancelled += 1
+        self._ended("cancelled")
         await self._send({"type": "cancelled", "context_id": context.id})
 
     async def _stop(self, context: _Context) -> None:
@@ -253,14 +346,19 @@ class ContextSession:
                 await context.task
 
     async def _stop_all(self) -> None:
+        """The connection ends: contexts still open are cut off (disconnected)."""
         for context in list(self._contexts.values()):
             await self._stop(context)
+            self._ended("disconnected")
 
     def _forget(self, context: _Context) -> None:
         if self._contexts.get(context.id) is context:
             del self._contexts[context.id]
             self._counters.open -= 1
+            if self._slots:
+                self._slots.pop()()
             if not self._contexts:
+                self._quiet_since = time.monotonic()
                 self._idle.set()
 
     async def _speak(self, context: _Context) -> None:
@@ -276,22 +374,22 @@ class ContextSession:
                 "total_chunks": context.chunks,
             }
             self._forget(context)
-            self._counters.completed += 1
+            self._ended("completed")
             await self._send(ended)
         except (StoppedReadingError, ClientGoneError) as error:
             self._forget(context)
-            self._counters.failed += 1
+            self._ended("failed")
             self._break(error)
         except (ClientError, InvalidRequestError, SynthesisError) as error:
             self._forget(context)
-            self._counters.failed += 1
+            self._ended("failed")
             code = "context_timeout" if isinstance(error, _ContextTimeoutError) else "synthesis"
             await self._send(
                 {"type": "error", "context_id": context.id, "code": code, "message": str(error)}
             )
         except Exception:  # the connection failed under it: the reader loop reports that
             self._forget(context)
-            self._counters.failed += 1
+            self._ended("failed")
             _LOGGER.debug("Context %r stopped", context.id, exc_info=True)
 
     def _break(self, error: BaseException) -> None:
@@ -407,11 +505,14 @@ async def serve_contexts(
     counters: ContextCounters,
     going_away: asyncio.Event | None = None,
     leave: Callable[[], None] | None = None,
+    reserve: Reserve | None = None,
+    report: Callable[[str], None] | None = None,
 ) -> None:
     """A protocol 2 session after its init message: ``ready``, then contexts until the close.
 
     Once ``going_away`` is set (the server drains), ``leave`` is called as soon as no context
-    is open.
+    is open. ``reserve`` takes the slot of each context beyond the first (none: unlimited);
+    ``report`` hears each context's outcome.
     """
     requested = init.get("word_timestamps", False)
     if not isinstance(requested, bool):
@@ -438,6 +539,8 @@ async def serve_contexts(
         counters=counters,
         going_away=going_away,
         leave=leave,
+        reserve=reserve,
+        report=report,
     )
     await session.run()
 

@@ -9,10 +9,12 @@ them to the engine, the settings, the session registry and the metrics (``appkey
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
 from aiohttp import web
@@ -28,7 +30,7 @@ from .metrics import CONTENT_TYPE, Metrics
 from .openai_api import add_openai_routes
 from .playground import add_playground_routes
 from .sessions import Sessions
-from .websocket import CHANNELS_KEY
+from .websocket import CHANNELS_KEY, SHUTDOWN_CLOSE_SECONDS
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -69,6 +71,7 @@ def build_app(
     add_playground_routes(app)
     app.on_response_prepare.append(_server_header)
     app.on_shutdown.append(_close_sessions)
+    app.cleanup_ctx.append(_capacity_probes)
     return app
 
 
@@ -84,6 +87,7 @@ def health(app: web.Application) -> dict[str, Any]:
         "max_sessions": sessions.max_sessions,
         "contexts": dataclasses.asdict(app[CONTEXTS_KEY]),
         **engine.stats(),
+        "capacity": engine.capacity.report(),
     }
 
 
@@ -143,10 +147,23 @@ async def _server_header(request: web.Request, response: web.StreamResponse) -> 
     response.headers["Server"] = SERVER_HEADER
 
 
+async def _capacity_probes(app: web.Application) -> AsyncIterator[None]:
+    """With ``--max-sessions auto``, the capacity estimate is measured again while the server
+    is quiet, for as long as it serves."""
+    task = None
+    if app[SETTINGS_KEY].limits.auto_sessions:
+        task = asyncio.create_task(app[ENGINE_KEY].keep_capacity_fresh(), name="capacity-probes")
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 async def _close_sessions(app: web.Application) -> None:
     channels = app[CHANNELS_KEY]
     for channel in list(channels):
-        channel.shut_down()
+        channel.shut_down(SHUTDOWN_CLOSE_SECONDS)  # after the drain: no more patience
 
 
 class LiveServer:

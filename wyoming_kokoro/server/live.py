@@ -9,12 +9,13 @@ hands the connection to ``contexts.py`` (many utterances per connection).
 from __future__ import annotations
 
 import contextlib
+import functools
 from typing import Any
 
 from aiohttp import web
 
 from ..engine import Engine, SpeechParams, audio
-from .appkeys import CONTEXTS_KEY, ENGINE_KEY, SESSIONS_KEY, SETTINGS_KEY
+from .appkeys import CONTEXTS_KEY, ENGINE_KEY, METRICS_KEY, SESSIONS_KEY, SETTINGS_KEY
 from .contexts import is_v2_message, requested_protocol, serve_contexts
 from .protocol import ClientError, TextBudget, frame_bytes, parse_init, ready_message
 from .sessions import Session
@@ -51,6 +52,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
                 counters=counters,
                 going_away=sessions.drain_started,
                 leave=channel.shut_down,
+                reserve=functools.partial(sessions.reserve, DOOR),
+                report=request.app[METRICS_KEY].context_ended,
             )
             return
         await channel.send_json(ready_message(engine, params, PROTOCOL_VERSION))

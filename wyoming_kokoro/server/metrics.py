@@ -89,7 +89,10 @@ class Metrics:
             "kokoro_audio_seconds", "Seconds of audio produced", ["door"], registry=registry
         )
         self._active = Gauge(
-            "kokoro_active_sessions", "Sessions open now", ["door"], registry=registry
+            "kokoro_active_sessions",
+            "Sessions open now (each protocol 2 context speaking beside another counts as one)",
+            ["door"],
+            registry=registry,
         )
         self._sessions = Counter(
             "kokoro_sessions",
@@ -109,6 +112,13 @@ class Metrics:
             ["door", "kind"],
             registry=registry,
         )
+        self._contexts = Counter(
+            "kokoro_contexts",
+            "Protocol 2 contexts ended, by how they ended "
+            "(completed, cancelled, failed, refused, disconnected)",
+            ["outcome"],
+            registry=registry,
+        )
         for door in KNOWN_DOORS:
             self._active.labels(door)
             self._busy.labels(door)
@@ -124,6 +134,15 @@ class Metrics:
         """A session ended: ``completed``, ``client_error``, ``failed`` or ``disconnected``."""
         self._active.labels(door).dec()
         self._sessions.labels(door, outcome).inc()
+
+    def slot_released(self, door: str) -> None:
+        """A slot reserved beyond a session's own (a protocol 2 context) was given back."""
+        self._active.labels(door).dec()
+
+    def context_ended(self, outcome: str) -> None:
+        """A protocol 2 context ended: ``completed``, ``cancelled``, ``failed``, ``refused``
+        or ``disconnected``."""
+        self._contexts.labels(outcome).inc()
 
     def first_audio(self, door: str, seconds: float) -> None:
         """A session's first audio came ``seconds`` after its first text."""

@@ -5,7 +5,9 @@ The reply streams: the input goes to :meth:`Engine.stream` as one piece, through
 segmenter and scheduler as ``/ws/tts/live``, and each segment's audio is encoded (one encoder per
 request, in a worker thread) and written as a chunk the moment it is ready. With
 ``stream_format: "sse"`` the same bytes go out base64-encoded in ``speech.audio.delta`` events,
-then ``speech.audio.done``. A client that goes away cancels the synthesis still queued for it.
+then ``speech.audio.done``. A client that goes away cancels the synthesis still queued for it;
+one that stops reading loses its slot after ``--send-timeout``, as on the WebSocket doors, and a
+shutdown cuts the replies still streaming once the drain is over.
 Errors are answered in OpenAI's JSON shape (:class:`~.openai_request.ApiError`).
 """
 
@@ -16,7 +18,9 @@ import base64
 import contextlib
 import json
 import logging
+import socket
 import time
+from collections.abc import Awaitable
 from typing import Any
 
 from aiohttp import web
@@ -28,7 +32,7 @@ from .appkeys import ENGINE_KEY, METRICS_KEY, SESSIONS_KEY, SETTINGS_KEY
 from .encoders import FORMATS, Encoder, new_encoder
 from .openai_request import MODELS, ApiError, SpeechRequest, decode_body, parse_speech
 from .openai_voices import openai_voice_table
-from .protocol import BusyError
+from .protocol import BusyError, StoppedReadingError
 from .sessions import Session
 
 _LOGGER = logging.getLogger(__name__)
@@ -41,13 +45,21 @@ DOOR = "openai"
 #: Seconds a busy client is told to wait (``Retry-After``).
 RETRY_AFTER_SECONDS = 1
 
+#: The kernel's send buffer of a speech reply: a client that stops reading holds little audio
+#: in flight, so the send timeout notices it soon.
+SEND_BUFFER_BYTES = 32 * 1024
+
 _VOICE_TABLE_KEY: web.AppKey[dict[str, str]] = web.AppKey("openai_voice_table", dict)
+#: The speech replies streaming now: a shutdown cuts them once the drain is over.
+_REPLIES_KEY: web.AppKey[set[asyncio.Task[Any]]] = web.AppKey("openai_replies", set)
 
 
 def add_openai_routes(app: web.Application) -> None:
     """Register the OpenAI-compatible routes (the app's engine and settings keys must be set
     before it starts)."""
+    app[_REPLIES_KEY] = set()
     app.on_startup.append(_settle_voice_table)
+    app.on_shutdown.append(_cut_replies)
     app.router.add_post(SPEECH_PATH, speech)
     app.router.add_route("*", SPEECH_PATH, _method_not_allowed)
     app.router.add_get(VOICES_PATH, voices)
@@ -70,6 +82,14 @@ async def _settle_voice_table(app: web.Application) -> None:
                 "OpenAI voice %r maps to %r, which is not loaded: %s", name, voice, error
             )
     app[_VOICE_TABLE_KEY] = table
+
+
+async def _cut_replies(app: web.Application) -> None:
+    """The server stops (the drain is over): end the replies still streaming now, rather than
+    let the HTTP server wait for them past ``--drain-timeout``."""
+    replies = app[_REPLIES_KEY]
+    for task in list(replies):
+        task.cancel()
 
 
 def _voice_table(app: web.Application) -> dict[str, str]:
@@ -106,8 +126,11 @@ async def speech(request: web.Request) -> web.StreamResponse:
         _LOGGER.info("Client %s: %s", request.remote, error.message)
         _count_error(app, "invalid_request" if error.status == 400 else "limit")
         return error.response()
+    replies, task = app[_REPLIES_KEY], asyncio.current_task()
     try:
         async with app[SESSIONS_KEY].session(DOOR) as session:
+            if task is not None:
+                replies.add(task)
             return await _respond(request, speech_request, engine, session)
     except BusyError as error:
         return ApiError(
@@ -117,6 +140,9 @@ async def speech(request: web.Request) -> web.StreamResponse:
             kind="server_error",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         ).response()
+    finally:
+        if task is not None:
+            replies.discard(task)
 
 
 async def voices(request: web.Request) -> web.Response:
@@ -178,8 +204,11 @@ async def _not_found(request: web.Request) -> web.Response:
 class _Writer:
     """Writes a reply as it comes: raw audio bytes, or SSE events of base64 audio."""
 
-    def __init__(self, request: web.Request, speech_request: SpeechRequest) -> None:
+    def __init__(
+        self, request: web.Request, speech_request: SpeechRequest, send_timeout: float
+    ) -> None:
         self._request = request
+        self._send_timeout = send_timeout
         self.sse = speech_request.stream_format == "sse"
         content_type = (
             "text/event-stream"
@@ -207,6 +236,8 @@ class _Writer:
             # No tokens are counted here: usage is reported, as OpenAI's shape wants, as zeros.
             usage = {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
             await self._write(_event({"type": "speech.audio.done", "usage": usage}))
+        await self.start()  # nothing speakable in the input: an empty, complete reply
+        await self._bounded(self.response.write_eof())
 
     async def error(self, error: ApiError) -> None:
         """An error after the reply started: an SSE error event; raw audio can only stop."""
@@ -221,7 +252,17 @@ class _Writer:
 
     async def _write(self, data: bytes) -> None:
         await self.start()
-        await self.response.write(data)
+        await self._bounded(self.response.write(data))
+
+    async def _bounded(self, send: Awaitable[None]) -> None:
+        """A send the client must take within ``--send-timeout``, or it stopped reading."""
+        try:
+            async with asyncio.timeout(self._send_timeout):
+                await send
+        except TimeoutError:
+            raise StoppedReadingError(
+                f"The client read nothing for {self._send_timeout:g} s (--send-timeout); closing"
+            ) from None
 
 
 def _event(payload: dict[str, Any]) -> bytes:
@@ -233,7 +274,8 @@ async def _respond(
 ) -> web.StreamResponse:
     """Stream the reply; a server fault before the first byte is a JSON 500, after it an SSE
     error event or (raw audio) a reply cut short, never a quietly complete-looking one."""
-    writer = _Writer(request, speech_request)
+    writer = _Writer(request, speech_request, request.app[SETTINGS_KEY].limits.send_timeout)
+    _small_send_buffer(request)
     encoder = new_encoder(speech_request.response_format)
     session.text_received()
     started = time.monotonic()
@@ -248,6 +290,12 @@ async def _respond(
         await writer.error(api_error)
         if not writer.sse and request.transport is not None:
             request.transport.close()  # a truncated chunked body tells the client it failed
+        return writer.response
+    except StoppedReadingError as error:
+        session.client_error(error.kind)
+        _LOGGER.info("Client %s: %s", request.remote, error)
+        if request.transport is not None:
+            request.transport.abort()  # its buffers are full: nothing more can be flushed
         return writer.response
     except ConnectionError:
         session.disconnected()
@@ -281,4 +329,11 @@ async def _stream_audio(
             session.audio_sent(duration_seconds(pcm))
     await writer.audio(await asyncio.to_thread(encoder.finish))
     await writer.done()
-    await writer.start()  # nothing speakable in the input: an empty, complete reply
+
+
+def _small_send_buffer(request: web.Request) -> None:
+    """Keep the audio in flight small (see :data:`SEND_BUFFER_BYTES`)."""
+    sock = request.transport.get_extra_info("socket") if request.transport else None
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)

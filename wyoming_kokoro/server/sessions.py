@@ -4,6 +4,10 @@ One registry per application: it refuses a session when ``max_sessions`` are ope
 their door), counts open sessions by door for ``/health``, and reports each session's outcome,
 first audio, audio produced and real-time factor to :class:`~.metrics.Metrics`. A session ends
 exactly once, as one outcome. While the process drains (``drain()``), it admits nothing.
+
+A protocol 2 connection speaks several contexts at once, each as costly as a session: every
+context beyond its first takes a slot of its own (``reserve``), counted and refused exactly as
+a session is, so ``/ready``, ``/health``, ``/metrics`` and the automatic limit see them all.
 """
 
 from __future__ import annotations
@@ -131,6 +135,34 @@ class Sessions:
         """Sessions open now through ``door``."""
         return self._open[door]
 
+    def _admit(self, door: str) -> None:
+        """Count one more session of ``door``, or raise why not (draining, full)."""
+        if self.draining:
+            raise GoingAwayError(
+                "Server shutting down: it takes no new session; connect again to reach another"
+            )
+        limit = self.max_sessions
+        if self.sessions >= limit:
+            self._metrics.refused_busy(door)
+            raise BusyError(f"Server busy: {limit} sessions already open; try again")
+        self._open[door] += 1
+        self._metrics.session_started(door)
+
+    def reserve(self, door: str) -> Callable[[], None]:
+        """One more slot for a session already admitted (a protocol 2 connection's further
+        context); returns its release. Raises as :meth:`session` does when there is no room."""
+        self._admit(door)
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                self._open[door] -= 1
+                self._metrics.slot_released(door)
+
+        return release
+
     @contextlib.asynccontextmanager
     async def session(self, door: str) -> AsyncIterator[Session]:
         """Admit one session of ``door`` for the ``async with`` block.
@@ -140,17 +172,8 @@ class Sessions:
         exception leaving the block ends the session as failed (``CancelledError``:
         disconnected) unless the door already said how it ended.
         """
-        if self.draining:
-            raise GoingAwayError(
-                "Server shutting down: it takes no new session; connect again to reach another"
-            )
-        limit = self.max_sessions
-        if self.sessions >= limit:
-            self._metrics.refused_busy(door)
-            raise BusyError(f"Server busy: {limit} sessions already open; try again")
+        self._admit(door)
         session = Session(door, self._metrics)
-        self._open[door] += 1
-        self._metrics.session_started(door)
         try:
             yield session
         except asyncio.CancelledError:

@@ -60,6 +60,9 @@ CLOSE_SECONDS = 5.0
 #: The same for a client known not to read: its close frame cannot arrive anyway.
 STOPPED_READER_CLOSE_SECONDS = 1.0
 
+#: The same when the server stops after its drain: ``--drain-timeout`` was the sessions' time.
+SHUTDOWN_CLOSE_SECONDS = 1.0
+
 T = TypeVar("T")
 
 #: One door's session: the channel to speak over and the session to report to.
@@ -94,6 +97,8 @@ class Channel:
         #: Why the connection ended under the session, when it was not the client closing it.
         self._ended_by: ClientError | None = None
         self.going_away = False
+        #: How long the going-away close may take.
+        self.going_away_seconds = CLOSE_SECONDS
         self._reader: asyncio.Task[None] | None = None
 
     # -- sending --------------------------------------------------------------------------
@@ -231,9 +236,11 @@ class Channel:
                 raise self._ended_by from None
             raise
 
-    def shut_down(self) -> None:
-        """The server is stopping: end the session now, closing with 1001."""
+    def shut_down(self, seconds: float = CLOSE_SECONDS) -> None:
+        """The server is stopping (or draining): end the session now, closing with 1001 within
+        ``seconds``."""
         self.going_away = True
+        self.going_away_seconds = seconds
         self._gone.set()
 
     async def close(
@@ -297,7 +304,9 @@ async def serve_session(
             await channel.close(CLOSE_NORMAL, seconds=patience)
         elif isinstance(failure, ClientGoneError):
             if channel.going_away:
-                await channel.close(CLOSE_GOING_AWAY, "server shutting down")
+                await channel.close(
+                    CLOSE_GOING_AWAY, "server shutting down", seconds=channel.going_away_seconds
+                )
         else:
             reason = failure.close_reason if isinstance(failure, ClientError) else str(failure)
             stopped = isinstance(failure, StoppedReadingError)
