@@ -7,12 +7,13 @@ and ``connection.py`` (protocol 2, many replies per connection). Standard librar
 
 from __future__ import annotations
 
-import json
 import socket
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
+
+from .jsontext import JsonInputError, read_json
 
 #: Close codes of a server that refused a session it could not take (going away, full).
 RETRYABLE_CLOSE_CODES = (1001, 1013)
@@ -91,8 +92,8 @@ def json_object(message: str | bytes, expected: str) -> dict[str, Any]:
     if isinstance(message, bytes):
         raise KokoroProtocolError(f"Expected {expected} as JSON text, got {len(message)} bytes")
     try:
-        data = json.loads(message)
-    except json.JSONDecodeError:
+        data = read_json(message)
+    except JsonInputError:
         raise KokoroProtocolError(f"Expected {expected} as JSON, got {message[:80]!r}") from None
     if not isinstance(data, dict):
         raise KokoroProtocolError(f"Expected {expected} as a JSON object, got {message[:80]!r}")
