@@ -230,6 +230,8 @@ class KokoroEventHandler(AsyncEventHandler):
                     await send(tail)
             except SynthesisError as error:
                 await self._send_error(str(error), "synthesis-failed")
+            except ConnectionError:
+                raise  # the client went away: nothing failed, nobody to tell
             except Exception:
                 _LOGGER.exception("Synthesis failed")
                 await self._send_error(
