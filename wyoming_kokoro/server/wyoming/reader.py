@@ -125,7 +125,7 @@ def _parse_json(raw: bytes, what: str) -> dict[str, Any]:
         value = read_json(raw)
     except JsonInputError as error:
         raise EventError(
-            f"The {what} is not valid JSON: {quote(str(error), 80)}", "malformed-event", fatal=False
+            f"The {what} is not valid JSON: {error}", "malformed-event", fatal=False
         ) from None
     if not isinstance(value, dict):
         raise EventError(
