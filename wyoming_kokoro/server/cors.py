@@ -66,9 +66,8 @@ class CorsPolicy:
 
     async def _add_headers(self, request: web.Request, response: web.StreamResponse) -> None:
         origin = request.headers.get(hdrs.ORIGIN)
-        if not self.allows(origin):
+        if origin is None or not self.allows(origin):
             return
-        assert origin is not None
         response.headers[hdrs.ACCESS_CONTROL_ALLOW_ORIGIN] = ANY_ORIGIN if self._any else origin
         response.headers[hdrs.ACCESS_CONTROL_EXPOSE_HEADERS] = EXPOSED_HEADERS
         if not self._any:
