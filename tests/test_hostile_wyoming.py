@@ -105,7 +105,7 @@ async def wait_for_idle(server: WyomingServer, engine: Engine) -> None:
         (b"\xff\xfe\n", "The header line is not valid JSON"),
         (b'{"data": {"text": "hi"}}\n', "The event header needs a 'type' string, got None"),
         (b'{"type": 5}\n', "needs a 'type' string, got 5"),
-        (b"[" * 50_000 + b"\n", "The header line is nested too deeply"),
+        (b"[" * 50_000 + b"\n", "The header line is not valid JSON: it is nested too deeply"),
         (
             b'{"type": "synthesize", "data": "hello"}\n',
             "The 'synthesize' event's 'data' must be a JSON object, got 'hello'",

@@ -61,7 +61,12 @@ class Console:
 async def open_page(
     browser: Browser, url: str, viewport: dict[str, int] | None = None
 ) -> tuple[Page, Console]:
-    page = await browser.new_page(viewport=viewport or {"width": 1000, "height": 900})  # type: ignore[arg-type]
+    # Playwright evaluates wait_for_function's string predicates in the page, which the page's
+    # Content-Security-Policy forbids: these tests set it aside (test_http_headers.py does not).
+    page = await browser.new_page(
+        viewport=viewport or {"width": 1000, "height": 900},  # type: ignore[arg-type]
+        bypass_csp=True,
+    )
     console = Console(page)
     await page.goto(url)
     await page.wait_for_selector("body[data-ready=true]", timeout=15_000)

@@ -87,6 +87,17 @@ def _openai_voice(value: str) -> tuple[str, str]:
     return name.strip().lower(), voice.strip()
 
 
+def _cors_origin(value: str) -> str:
+    """``*`` or an origin as browsers send it: ``scheme://host[:port]``, no path."""
+    origin = value.strip().rstrip("/")
+    scheme, sep, host = origin.partition("://")
+    if origin != "*" and (not sep or not scheme or not host or "/" in host):
+        raise argparse.ArgumentTypeError(
+            f"--cors-origin must be an origin such as https://app.example.com or *, got {value!r}"
+        )
+    return origin
+
+
 def _max_sessions(value: str) -> tuple[int, bool]:
     """``auto`` (the default ceiling, following capacity) or a fixed positive number."""
     if value.strip().lower() == "auto":
@@ -253,6 +264,15 @@ def _live_flags(parser: argparse.ArgumentParser) -> None:
         help="map an OpenAI voice name (alloy, nova, ...) to a voice or blend of ours for "
         "/v1/audio/speech (repeatable)",
     )
+    live.add_argument(
+        "--cors-origin",
+        action="append",
+        type=_cors_origin,
+        default=list(DEFAULTS.cors_origins),
+        metavar="ORIGIN",
+        help="let browser apps from ORIGIN (https://app.example.com, or * for any) call the "
+        "HTTP API across origins (repeatable; default: none)",
+    )
 
 
 def _wyoming_flags(parser: argparse.ArgumentParser) -> None:
@@ -338,6 +358,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             connection_idle_timeout=args.connection_idle_timeout,
         ),
         openai_voices=tuple(args.openai_voice),
+        cors_origins=tuple(args.cors_origin),
         drain_timeout=args.drain_timeout,
         debug=args.debug,
         addon=args.addon_options is not None,

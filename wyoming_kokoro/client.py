@@ -16,21 +16,28 @@ import binascii
 import contextlib
 import json
 import logging
-import socket
 import time
 import urllib.parse
 from collections.abc import AsyncGenerator, AsyncIterable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
 
 from .config import DEFAULT_LIVE_PORT
+from .connection import KokoroConnection
 from .texttape import TextTape
-
-if TYPE_CHECKING:
-    from .connection import KokoroConnection
+from .wsclient import (
+    RETRYABLE_CLOSE_CODES,
+    KokoroConnectionError,
+    KokoroEndpointUnavailableError,
+    KokoroError,
+    KokoroProtocolError,
+    KokoroServerError,
+    json_object,
+    open_websocket,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -51,50 +58,7 @@ LIVE_RETRY_SECONDS = 60.0
 #: balancer, most likely another server); after audio has played, the error is raised instead.
 RETRIES_BEFORE_AUDIO = 1
 
-#: Close codes of a server that refused a session it could not take (going away, full).
-_RETRYABLE_CLOSE_CODES = (1001, 1013)
-
-#: Largest message accepted from the server; its audio frames are far smaller.
-MAX_MESSAGE_BYTES = 16 * 2**20
-
-#: What a caller that plays audio as it reads lets pile up unread: frames in the WebSocket
-#: library's queue and bytes in the kernel's receive buffer (which otherwise grows to
-#: megabytes). Pings and the close travel behind that audio, so a caller playing in real
-#: time would keep them waiting for as long as the audio lasts, past the keepalive's timeout.
-RECEIVE_QUEUE_FRAMES = 4
-RECEIVE_BUFFER_BYTES = 64 * 1024
-
 Mode = Literal["live", "buffered"]
-
-
-class KokoroError(Exception):
-    """Base of every error this client raises; ``str()`` is fit to show a user."""
-
-
-class KokoroConnectionError(KokoroError):
-    """The server could not be reached, or the connection dropped mid-stream."""
-
-
-class KokoroEndpointUnavailableError(KokoroConnectionError):
-    """The server answered the handshake with an HTTP error: it does not serve that path."""
-
-    def __init__(self, url: str, status: int) -> None:
-        super().__init__(f"{url} refused the WebSocket handshake with HTTP {status}")
-        self.url = url
-        self.status = status
-
-
-class KokoroServerError(KokoroError):
-    """The server reported an error (bad voice, limit, synthesis failure); ``message`` is its."""
-
-    def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-
-
-class KokoroProtocolError(KokoroError):
-    """The server sent something the protocol does not allow (chunk out of order, bad size)."""
 
 
 @dataclass
@@ -133,35 +97,6 @@ def endpoint_urls(url: str) -> tuple[str, str]:
         return urllib.parse.urlunsplit((scheme, parts.netloc, base + path, parts.query, ""))
 
     return build(LIVE_PATH), build(BUFFERED_PATH)
-
-
-async def _connect(url: str, open_timeout: float) -> ClientConnection:
-    """Open a WebSocket, turning every way that can fail into a KokoroConnectionError."""
-    try:
-        ws = await connect(
-            url,
-            open_timeout=open_timeout,
-            close_timeout=2.0,
-            compression=None,
-            max_size=MAX_MESSAGE_BYTES,
-            max_queue=RECEIVE_QUEUE_FRAMES,
-        )
-    except InvalidStatus as error:
-        raise KokoroEndpointUnavailableError(url, error.response.status_code) from None
-    except (InvalidHandshake, InvalidURI) as error:
-        raise KokoroConnectionError(f"WebSocket handshake with {url} failed: {error}") from None
-    except TimeoutError:
-        raise KokoroConnectionError(
-            f"No answer from {url} within {open_timeout:g} s; is the Kokoro server running?"
-        ) from None
-    except OSError as error:
-        raise KokoroConnectionError(
-            f"Cannot connect to {url}: {error.strerror or error}; is the Kokoro server running?"
-        ) from None
-    sock = ws.transport.get_extra_info("socket")
-    if sock is not None:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
-    return ws
 
 
 class _Session:
@@ -246,18 +181,6 @@ def _describe_close(closed: ConnectionClosed) -> str:
     return f"The Kokoro server closed the stream early (code {received.code}{reason})"
 
 
-def _json_object(message: str | bytes, expected: str) -> dict[str, Any]:
-    if isinstance(message, bytes):
-        raise KokoroProtocolError(f"Expected {expected} as JSON text, got {len(message)} bytes")
-    try:
-        data = json.loads(message)
-    except json.JSONDecodeError:
-        raise KokoroProtocolError(f"Expected {expected} as JSON, got {message[:80]!r}") from None
-    if not isinstance(data, dict):
-        raise KokoroProtocolError(f"Expected {expected} as a JSON object, got {message[:80]!r}")
-    return data
-
-
 class KokoroClient:
     """Text-to-speech through a Kokoro Live server, for a voicebot's TTS service.
 
@@ -293,8 +216,6 @@ class KokoroClient:
     async def connect(self, *, word_timestamps: bool = True) -> KokoroConnection:
         """A long-lived protocol 2 connection: many replies, each cancellable, with word timings
         (``connection.py``). Close it (``async with``) when the conversation ends."""
-        from .connection import KokoroConnection
-
         return await KokoroConnection.open(
             self.live_url,
             voice=self.voice,
@@ -319,7 +240,7 @@ class KokoroClient:
             stream = self.buffered_stream_synthesis(text_generator)
         else:
             try:
-                ws = await _connect(self.live_url, self.open_timeout)
+                ws = await open_websocket(self.live_url, self.open_timeout)
             except KokoroEndpointUnavailableError as error:
                 self._note_live_refused(error)
                 stream = self.buffered_stream_synthesis(text_generator)
@@ -352,7 +273,7 @@ class KokoroClient:
         Stop iterating (or ``aclose()``) to interrupt: the socket closes at once and the server
         cancels the rest of the synthesis.
         """
-        ws = await _connect(self.live_url, self.open_timeout)
+        ws = await open_websocket(self.live_url, self.open_timeout)
         async with contextlib.aclosing(self._live_retrying(ws, text_generator)) as stream:
             async for chunk in stream:
                 yield chunk
@@ -376,7 +297,7 @@ class KokoroClient:
                     if played or attempt == RETRIES_BEFORE_AUDIO or not _cut_off(error, ws):
                         raise
                     _LOGGER.warning("%s before any audio; retrying on a fresh connection", error)
-                ws = await _connect(self.live_url, self.open_timeout)
+                ws = await open_websocket(self.live_url, self.open_timeout)
         finally:
             await tape.aclose()
 
@@ -404,7 +325,7 @@ class KokoroClient:
         session = _Session(ws, self.receive_timeout)
         try:
             await self._send(ws, json.dumps(self._init_message("live")))
-            ready = _json_object(await session.recv(), "the ready message")
+            ready = json_object(await session.recv(), "the ready message")
             _raise_live_error(ready)
             if ready.get("type") != "ready":
                 raise KokoroProtocolError(f"Expected a ready message, got {ready!r}")
@@ -412,7 +333,7 @@ class KokoroClient:
             session.start_sending(text_generator, lambda piece: piece, "")
             last_id = 0
             while True:
-                control = _json_object(await session.recv(), "a control message")
+                control = json_object(await session.recv(), "a control message")
                 kind = control.get("type")
                 if kind == "audio":
                     chunk = _check_chunk(control, await session.recv(), last_id)
@@ -443,7 +364,7 @@ class KokoroClient:
         self, text_generator: AsyncIterable[str]
     ) -> AsyncGenerator[bytes, None]:
         """The async.ai-style endpoint: the server speaks once the text is complete."""
-        ws = await _connect(self.buffered_url, self.open_timeout)
+        ws = await open_websocket(self.buffered_url, self.open_timeout)
         session = _Session(ws, self.receive_timeout)
         try:
             await self._send(ws, json.dumps(self._init_message("buffered")))
@@ -453,7 +374,7 @@ class KokoroClient:
                 json.dumps({"transcript": ""}),
             )
             while True:
-                message = _json_object(await session.recv(), "an audio message")
+                message = json_object(await session.recv(), "an audio message")
                 if "error_code" in message or message.get("type") == "error":
                     raise KokoroServerError(
                         str(message.get("message") or message.get("error") or message),
@@ -497,7 +418,7 @@ def _cut_off(error: KokoroError, ws: ClientConnection) -> bool:
     """The session ended through no fault of its request: the connection dropped, or the
     server refused it because it is going away or full (another server may take it)."""
     if isinstance(error, KokoroServerError):
-        return ws.close_code in _RETRYABLE_CLOSE_CODES
+        return ws.close_code in RETRYABLE_CLOSE_CODES
     return not isinstance(error, KokoroEndpointUnavailableError)
 
 

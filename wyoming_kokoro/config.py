@@ -76,6 +76,8 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     #: ``--openai-voice NAME=VOICE``: OpenAI voice names mapped to ours, over the built-in table.
     openai_voices: tuple[tuple[str, str], ...] = ()
+    #: ``--cors-origin``: browser origins allowed to call the HTTP API (``*``: any); none: off.
+    cors_origins: tuple[str, ...] = ()
     #: On SIGTERM/SIGINT: seconds to let sessions in progress finish before closing them.
     drain_timeout: float = DEFAULT_DRAIN_TIMEOUT
     debug: bool = False

@@ -6,7 +6,7 @@ its audio and word events as they come; ``cancel`` (or leaving the ``speak`` loo
 it on the server at once. A reply the server has no room for yet (``server_busy``: each reply
 speaking at once counts as a session) is sent again after the server's ``retry_after``, for up
 to ``busy_retry_seconds``, before any of its audio arrived. Like ``client.py``, it needs only
-``websockets``.
+``websockets`` (``wsclient.py``).
 """
 
 from __future__ import annotations
@@ -23,16 +23,16 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from .client import (
-    _RETRYABLE_CLOSE_CODES,
+from .texttape import TextTape
+from .wsclient import (
+    RETRYABLE_CLOSE_CODES,
     KokoroConnectionError,
     KokoroError,
     KokoroProtocolError,
     KokoroServerError,
-    _connect,
-    _json_object,
+    json_object,
+    open_websocket,
 )
-from .texttape import TextTape
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ class KokoroConnection:
         receive_timeout: float = 30.0,
     ) -> KokoroConnection:
         """Connect to a live endpoint (``ws://host:port/ws/tts/live``) and negotiate protocol 2."""
-        ws = await _connect(url, open_timeout)
+        ws = await open_websocket(url, open_timeout)
         init: dict[str, Any] = {"protocol": 2, "word_timestamps": word_timestamps}
         init.update(
             {k: v for k, v in (("voice", voice), ("language", language), ("speed", speed)) if v}
@@ -123,7 +123,7 @@ class KokoroConnection:
         try:
             await ws.send(json.dumps(init))
             async with asyncio.timeout(open_timeout + receive_timeout):
-                ready = _json_object(await ws.recv(), "ready")
+                ready = json_object(await ws.recv(), "ready")
         except (ConnectionClosed, TimeoutError) as error:
             await ws.close()
             raise KokoroConnectionError(f"{url} closed before it was ready: {error}") from None
@@ -134,7 +134,7 @@ class KokoroConnection:
                     await ws.wait_closed()
             await ws.close()
             message = str(ready.get("message"))
-            if ws.close_code in _RETRYABLE_CLOSE_CODES:  # busy or draining: try again later
+            if ws.close_code in RETRYABLE_CLOSE_CODES:  # busy or draining: try again later
                 raise KokoroConnectionError(message)
             raise KokoroServerError(message, ready.get("code"))
         if ready.get("type") != "ready" or ready.get("protocol") != 2:
@@ -279,7 +279,7 @@ class KokoroConnection:
         """Sort the server's messages into the contexts' queues until the connection ends."""
         try:
             while True:
-                data = _json_object(await self._ws.recv(), "message")
+                data = json_object(await self._ws.recv(), "message")
                 kind, context_id = data.get("type"), data.get("context_id")
                 if kind == "audio":
                     payload = await self._ws.recv()

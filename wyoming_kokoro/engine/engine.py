@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from ..config import Limits, Settings
 from ..schema import RequestError, check_request
 from ..text import Segment, Segmenter
+from ..text.surrogates import SurrogateJoiner
 from ..text.verbalize import verbalize
 from . import audio
 from .capacity import CapacityMeter
@@ -170,9 +171,11 @@ class _Feeder:
 
     async def feed(self, pieces: AsyncIterable[str]) -> None:
         """Read ``pieces`` to the end; a failing source is queued as its error."""
+        joiner = SurrogateJoiner()  # the one place every door's text pieces pass
         try:
             async for piece in pieces:
-                await self._submit(self._segmenter.push(piece))
+                await self._submit(self._segmenter.push(joiner.push(piece)))
+            await self._submit(self._segmenter.push(joiner.finish()))
             await self._submit(self._segmenter.finish())
         except Exception as error:
             self.pending.put_nowait(error)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -30,6 +29,7 @@ from typing import Any, Protocol
 from ..config import Limits
 from ..engine import Engine, InvalidRequestError, SpeechParams, SynthesisError, audio
 from ..engine.engine import Rendered
+from ..jsontext import JsonInputError, read_json
 from ..schema import quote
 from .protocol import (
     BusyError,
@@ -42,6 +42,7 @@ from .protocol import (
     TextBudget,
     ready_message,
 )
+from .wordframes import word_frames, word_request
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -123,8 +124,8 @@ def is_v2_message(text: str) -> bool:
     if not text.startswith("{"):
         return False
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
+        data = read_json(text)
+    except JsonInputError:
         return False
     return isinstance(data, dict) and data.get("type") in CLIENT_TYPES and "context_id" in data
 
@@ -415,16 +416,8 @@ class ContextSession:
     async def _send_chunk(self, context: _Context, chunk: Rendered) -> None:
         """Frames of at most one second; each ``audio`` header preceded by the ``words`` that
         start in its frame (times on the context's timeline)."""
-        rate, width = audio.SAMPLE_RATE, audio.SAMPLE_WIDTH
-        base = context.samples / rate
-        words = list(chunk.words) if self._word_timestamps else []
-        frames = list(audio.slice_frames(chunk.pcm, self._frame_bytes))
-        position = 0
-        for index, frame in enumerate(frames):
-            position += len(frame) // width
-            last = index == len(frames) - 1
-            starting = [w for w in words if last or w.start < position / rate]
-            words = words[len(starting) :]
+        base = context.samples / audio.SAMPLE_RATE
+        for starting, frame in word_frames(chunk, self._frame_bytes, base, self._word_timestamps):
             context.chunks += 1
             messages: list[dict[str, Any]] = []
             if starting:
@@ -433,11 +426,7 @@ class ContextSession:
                         "type": "words",
                         "context_id": context.id,
                         "chunk_id": context.chunks,
-                        "words": [
-                            {"word": w.word, "start": s.start, "end": s.end}
-                            for w in starting
-                            for s in [w.shifted(base)]
-                        ],
+                        "words": starting,
                     }
                 )
             messages.append(
@@ -450,7 +439,7 @@ class ContextSession:
             )
             # Shielded: a cancel arriving mid-send must not split a header from its frame.
             await asyncio.shield(self._send(*messages, data=frame))
-        context.samples += len(chunk.pcm) // width
+        context.samples += len(chunk.pcm) // audio.SAMPLE_WIDTH
 
     async def _send(self, *messages: dict[str, Any], data: bytes | None = None) -> None:
         """Messages (and a binary frame) in one piece: no other context's send comes between."""
@@ -468,12 +457,11 @@ class _ContextTimeoutError(ClientError):
 def _parse(message: str) -> dict[str, Any]:
     """A client message of protocol 2; anything malformed is a :class:`ClientError`."""
     try:
-        data = json.loads(message)
-    except json.JSONDecodeError as error:
+        data = read_json(message)
+    except JsonInputError as error:
         raise ClientError(
             "Protocol 2 messages are JSON objects like "
-            '{"type": "text", "context_id": "reply-1", "text": "Hello"}: '
-            f"{error.msg} at position {error.pos}"
+            f'{{"type": "text", "context_id": "reply-1", "text": "Hello"}}: {error}'
         ) from None
     if not isinstance(data, dict):
         raise ClientError(f"A protocol 2 message must be a JSON object, got {type(data).__name__}")
@@ -514,28 +502,21 @@ async def serve_contexts(
     is open. ``reserve`` takes the slot of each context beyond the first (none: unlimited);
     ``report`` hears each context's outcome.
     """
-    requested = init.get("word_timestamps", False)
-    if not isinstance(requested, bool):
-        raise ClientError(f"'word_timestamps' must be true or false, got {quote(requested)}")
-    unsupported = engine.word_timestamps_unsupported(params.language) if requested else None
+    words = word_request(init, engine, params)
     ready: dict[str, Any] = {
         **ready_message(engine, params, PROTOCOL_VERSION),
-        "word_timestamps": requested and unsupported is None,
+        **words.ready_fields(),
         "max_contexts": limits.max_contexts,
         "context_idle_timeout": limits.idle_timeout,
         "connection_idle_timeout": limits.connection_idle_timeout,
     }
-    if unsupported is not None:
-        ready["word_timestamps_unavailable"] = (
-            f"No word timestamps for {params.language}: {unsupported}"
-        )
     await channel.send_json(ready)
     session = ContextSession(
         channel,
         engine,
         limits,
         params=params,
-        word_timestamps=requested and unsupported is None,
+        word_timestamps=words.enabled,
         counters=counters,
         going_away=going_away,
         leave=leave,

@@ -26,6 +26,8 @@ from ..engine.languages import describe_voice
 from . import buffered, live, readiness
 from .appkeys import CONTEXTS_KEY, ENGINE_KEY, METRICS_KEY, SESSIONS_KEY, SETTINGS_KEY
 from .contexts import ContextCounters
+from .cors import CorsPolicy
+from .httplog import HTTP_LOGGER
 from .metrics import CONTENT_TYPE, Metrics
 from .openai_api import add_openai_routes
 from .playground import add_playground_routes
@@ -72,6 +74,8 @@ def build_app(
     app.on_response_prepare.append(_server_header)
     app.on_shutdown.append(_close_sessions)
     app.cleanup_ctx.append(_capacity_probes)
+    if settings.cors_origins:
+        CorsPolicy(settings.cors_origins).install(app)
     return app
 
 
@@ -212,6 +216,7 @@ class LiveServer:
         runner = web.AppRunner(
             self.app,
             access_log=_LOGGER if self.settings.debug else None,
+            logger=HTTP_LOGGER,
             handle_signals=False,
             shutdown_timeout=SHUTDOWN_SECONDS,
         )

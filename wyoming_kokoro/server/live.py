@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from aiohttp import web
 
 from ..engine import Engine, SpeechParams, audio
+from ..engine.engine import Rendered
 from .appkeys import CONTEXTS_KEY, ENGINE_KEY, METRICS_KEY, SESSIONS_KEY, SETTINGS_KEY
 from .contexts import is_v2_message, requested_protocol, serve_contexts
 from .protocol import ClientError, TextBudget, frame_bytes, parse_init, ready_message
 from .sessions import Session
 from .websocket import Channel, serve_session
+from .wordframes import word_frames, word_request
 
 PROTOCOL_VERSION = 1
 LIVE_PATH = "/ws/tts/live"
@@ -56,7 +59,10 @@ async def handle(request: web.Request) -> web.StreamResponse:
                 report=request.app[METRICS_KEY].context_ended,
             )
             return
-        await channel.send_json(ready_message(engine, params, PROTOCOL_VERSION))
+        words = word_request(init, engine, params)
+        await channel.send_json(
+            {**ready_message(engine, params, PROTOCOL_VERSION), **words.ready_fields()}
+        )
         budget = TextBudget(limits, "Text frame")
 
         async def next_piece() -> str | None:
@@ -74,22 +80,40 @@ async def handle(request: web.Request) -> web.StreamResponse:
 
         frame_size = frame_bytes(engine)
         chunk_id = 0
+        samples = 0  # sent so far: the words' timeline
         async with channel.read_ahead(next_piece) as pieces:
-            stream = engine.stream(pieces, params)
+            stream = (
+                engine.stream_timed(pieces, params)
+                if words.enabled
+                else _untimed(engine.stream(pieces, params))
+            )
             async with contextlib.aclosing(stream):
-                async for pcm in stream:
-                    for frame in audio.slice_frames(pcm, frame_size):
+                async for chunk in stream:
+                    base = samples / engine.sample_rate
+                    for starting, frame in word_frames(chunk, frame_size, base, words.enabled):
                         chunk_id += 1
+                        if starting:
+                            await channel.send_json(
+                                {"type": "words", "chunk_id": chunk_id, "words": starting}
+                            )
                         await channel.send_json(
                             {"type": "audio", "chunk_id": chunk_id, "size": len(frame)}
                         )
                         await channel.send_bytes(frame)
                         session.audio_sent(audio.duration_seconds(frame))
+                    samples += len(chunk.pcm) // engine.sample_width
         await channel.send_json(
             {"type": "end", "total_chunks": chunk_id, "message": "Stream completed"}
         )
 
     return await serve_session(request, DOOR, session, error_message)
+
+
+async def _untimed(stream: AsyncGenerator[bytes, None]) -> AsyncGenerator[Rendered, None]:
+    """PCM chunks as chunks without words."""
+    async with contextlib.aclosing(stream):
+        async for pcm in stream:
+            yield Rendered(pcm)
 
 
 def error_message(error: BaseException) -> dict[str, Any]:

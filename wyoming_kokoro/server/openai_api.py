@@ -27,7 +27,7 @@ from aiohttp import web
 
 from ..aio import once
 from ..engine import Engine, SynthesisError
-from ..engine.audio import duration_seconds
+from ..engine.audio import duration_seconds, silence, to_pcm16
 from .appkeys import ENGINE_KEY, METRICS_KEY, SESSIONS_KEY, SETTINGS_KEY
 from .encoders import FORMATS, Encoder, new_encoder
 from .openai_request import MODELS, ApiError, SpeechRequest, decode_body, parse_speech
@@ -44,6 +44,10 @@ MODELS_PATH = "/v1/models"
 DOOR = "openai"
 #: Seconds a busy client is told to wait (``Retry-After``).
 RETRY_AFTER_SECONDS = 1
+#: The reply to input with nothing speakable (only emoji, only punctuation): a valid file of
+#: this much silence. Zero samples make no valid mp3, aac, opus or wav stream, and OpenAI's own
+#: API answers any non-empty input with audio, so its clients expect a file, not a 400.
+NOTHING_TO_SAY_SECONDS = 0.05
 
 #: The kernel's send buffer of a speech reply: a client that stops reading holds little audio
 #: in flight, so the send timeout notices it soon.
@@ -321,12 +325,17 @@ async def _stream_audio(
     session: Session,
 ) -> None:
     stream = engine.stream(once(speech_request.text), speech_request.params)
+    spoken = False
     async with contextlib.aclosing(stream):
         async for pcm in stream:
             # Encoding costs milliseconds per second of audio: off the event loop.
             data = await asyncio.to_thread(encoder.encode, pcm)
             await writer.audio(data)
             session.audio_sent(duration_seconds(pcm))
+            spoken = True
+    if not spoken:
+        quiet = to_pcm16(silence(NOTHING_TO_SAY_SECONDS))
+        await writer.audio(await asyncio.to_thread(encoder.encode, quiet))
     await writer.audio(await asyncio.to_thread(encoder.finish))
     await writer.done()
 

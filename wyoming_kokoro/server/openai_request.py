@@ -8,7 +8,6 @@ language and speed go through the same request schema as every other door
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ import voluptuous as vol
 from aiohttp import web
 
 from ..engine import Engine, InvalidRequestError, SpeechParams
+from ..jsontext import JsonInputError, read_json
 from ..schema import RequestError, check_request, check_speed
 from .encoders import FORMATS
 
@@ -164,8 +164,8 @@ def decode_body(content_type: str, raw: bytes) -> dict[str, Any]:
             code="invalid_content_type",
         )
     try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        body = read_json(raw)
+    except JsonInputError as error:
         raise ApiError(
             400, f"The request body is not valid JSON: {error}", code="invalid_json"
         ) from None

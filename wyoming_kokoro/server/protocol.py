@@ -9,12 +9,12 @@ the metrics. Plain Python: no WebSocket library here.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .. import __version__
 from ..config import Limits
 from ..engine import Engine, InvalidRequestError, SpeechParams, SynthesisError
+from ..jsontext import JsonInputError, read_json
 
 #: Audio is framed in pieces of at most this long: small enough for clients' default 1 MiB
 #: message limit, large enough to keep the message count low.
@@ -169,14 +169,12 @@ class TextBudget:
 
 
 def parse_json(message: str) -> Any:
-    """A message's JSON; ``ValueError`` (with a position) or ``RecursionError`` (too deep)
-    become a client's error naming the problem."""
+    """A message's JSON; anything :func:`~wyoming_kokoro.jsontext.read_json` refuses (bad
+    syntax, too deep, a number too long) is a client's error naming the problem."""
     try:
-        return json.loads(message)
-    except json.JSONDecodeError as error:
-        raise ClientError(f"{error.msg} at position {error.pos}") from None
-    except RecursionError:
-        raise ClientError("it is nested too deeply") from None
+        return read_json(message)
+    except JsonInputError as error:
+        raise ClientError(str(error)) from None
 
 
 def parse_init(message: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .httplog import HTTP_LOGGER
 from .sessions import Sessions
 
 _LOGGER = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ class LoadingServer:
         """Listen; ``OSError`` if the address cannot be bound."""
         app = web.Application()
         app.router.add_route("*", "/{path:.*}", _loading)
-        runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        runner = web.AppRunner(app, handle_signals=False, access_log=None, logger=HTTP_LOGGER)
         await runner.setup()
         try:
             await web.TCPSite(runner, self.host, self.requested_port).start()

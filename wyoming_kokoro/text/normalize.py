@@ -67,7 +67,8 @@ _STARS = re.compile(r"\*+")
 _UNDER_EDGE = re.compile(r"(?<![^\W_])_+(?=[^\W_])|(?<=[^\W_])_+(?![^\W_])")
 _TILDES = re.compile(r"~~+")
 
-# Pictographs: emoji blocks, dingbats, geometric shapes used as bullets, keycaps, flags (tags).
+# Pictographs: emoji blocks, dingbats, geometric shapes used as bullets, keycaps, flags (tags);
+# and U+FFFD, a character lost on the way (a lone UTF-16 surrogate): nothing to say either.
 _PICTO = (
     "\U0001f000-\U0001faff"
     "\u2300-\u23ff"
@@ -76,6 +77,7 @@ _PICTO = (
     "\u2934\u2935"
     "\u2b00-\u2bff"
     "\u3030\u303d\u3297\u3299"
+    "\ufffd"
 )
 _EMOJI = re.compile(f"[{_PICTO}](?:[{_PICTO}\u200d\ufe0e\ufe0f\u20e3]|[\U000e0020-\U000e007f])*")
 _EMOJI_LEFTOVER = re.compile("[\ufe0e\ufe0f\u20e3\U000e0020-\U000e007f]")

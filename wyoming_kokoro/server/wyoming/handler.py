@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.error import Error
@@ -46,15 +46,27 @@ from wyoming.tts import (
     SynthesizeVoice,
 )
 
-from ...engine import InvalidRequestError, SpeechParams, SynthesisError
+from ...config import Settings
+from ...engine import Engine, InvalidRequestError, SpeechParams, SynthesisError
 from .events import MalformedEventError, text_of, voice_of
 from .reader import EventError, EventLimits, read_event
 from .text import Chunker, TextPieces
 
-if TYPE_CHECKING:
-    from .server import WyomingServer
-
 _LOGGER = logging.getLogger(__name__)
+
+
+class HandlerHost(Protocol):
+    """What a connection needs of its server (``server.py``'s ``WyomingServer``): the handler
+    depends on this shape, the server on the handler, never the other way round."""
+
+    engine: Engine
+    settings: Settings
+    info_event: Event
+    handlers: set[KokoroEventHandler]
+
+    def params_for(self, voice: SynthesizeVoice | None) -> SpeechParams:
+        """The speech parameters for a request's voice (by name, else by locale)."""
+        ...
 
 
 class KokoroEventHandler(AsyncEventHandler):
@@ -62,7 +74,7 @@ class KokoroEventHandler(AsyncEventHandler):
 
     def __init__(
         self,
-        server: WyomingServer,
+        server: HandlerHost,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         finish_on_eof: bool = False,
@@ -218,6 +230,8 @@ class KokoroEventHandler(AsyncEventHandler):
                     await send(tail)
             except SynthesisError as error:
                 await self._send_error(str(error), "synthesis-failed")
+            except ConnectionError:
+                raise  # the client went away: nothing failed, nobody to tell
             except Exception:
                 _LOGGER.exception("Synthesis failed")
                 await self._send_error(

@@ -10,12 +10,12 @@ timeout once its first byte has, and every problem becomes an :class:`EventError
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from wyoming.event import Event
 
+from ...jsontext import JsonInputError, read_json
 from ...schema import quote
 
 #: Bytes a JSON string may take per character: ``\\ud83d\\ude00`` escapes one emoji in 12.
@@ -122,14 +122,10 @@ async def _read_line(reader: asyncio.StreamReader, max_bytes: int) -> bytes:
 def _parse_json(raw: bytes, what: str) -> dict[str, Any]:
     """A JSON object, else a (non-fatal) error: the bytes were read whole."""
     try:
-        value = json.loads(raw)
-    except RecursionError:
+        value = read_json(raw)
+    except JsonInputError as error:
         raise EventError(
-            f"The {what} is nested too deeply", "malformed-event", fatal=False
-        ) from None
-    except ValueError as error:  # also bad UTF-8
-        raise EventError(
-            f"The {what} is not valid JSON: {quote(str(error), 80)}", "malformed-event", fatal=False
+            f"The {what} is not valid JSON: {error}", "malformed-event", fatal=False
         ) from None
     if not isinstance(value, dict):
         raise EventError(
