@@ -17,13 +17,15 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..config import Limits
 from ..engine import Engine, InvalidRequestError, SpeechParams, SynthesisError, audio
 from ..engine.engine import Rendered
+from ..engine.timestamps import WordTiming
 from ..schema import quote
+from .output_format import OutputFormat, StreamEncoder
 from .protocol import (
     ClientError,
     ClientGoneError,
@@ -50,8 +52,8 @@ class Channel(Protocol):
     async def send_json(self, message: dict[str, Any]) -> None:
         """One JSON text frame."""
 
-    async def send_bytes(self, data: bytes) -> None:
-        """One binary frame."""
+    async def send_bytes(self, data: bytes, seconds: float | None = None) -> None:
+        """One binary frame, carrying ``seconds`` of speech (None: PCM, its own length)."""
 
     async def receive_text(self, idle_timeout: float, waiting_for: str) -> str:
         """The next text frame; a :class:`ClientError` on silence past ``idle_timeout``, or
@@ -108,6 +110,10 @@ class _Context:
     chunks: int = 0
     samples: int = 0
     task: asyncio.Task[None] | None = None
+    #: Words (on the context's timeline) whose audio a codec still holds.
+    unsent_words: list[WordTiming] = field(default_factory=list)
+    #: Speech a codec still holds, counted with the next frame sent.
+    unsent_seconds: float = 0.0
 
 
 class ContextSession:
@@ -120,6 +126,7 @@ class ContextSession:
         limits: Limits,
         *,
         params: SpeechParams,
+        output: OutputFormat,
         word_timestamps: bool,
         counters: ContextCounters,
         going_away: asyncio.Event | None = None,
@@ -134,6 +141,7 @@ class ContextSession:
         self._engine = engine
         self._limits = limits
         self._params = params
+        self._output = output
         self._word_timestamps = word_timestamps
         self._counters = counters
         self._contexts: dict[str, _Context] = {}
@@ -265,11 +273,13 @@ class ContextSession:
 
     async def _speak(self, context: _Context) -> None:
         """The context's task: its text to audio, then ``end`` (or its error)."""
+        encoder = self._output.encoder()
         try:
             stream = self._engine.stream_timed(self._pieces(context), self._params)
             async with contextlib.aclosing(stream):
                 async for chunk in stream:
-                    await self._send_chunk(context, chunk)
+                    await self._send_chunk(context, chunk, encoder)
+            await self._send_audio(context, await encoder.finish())
             ended: dict[str, Any] = {
                 "type": "end",
                 "context_id": context.id,
@@ -293,6 +303,8 @@ class ContextSession:
             self._forget(context)
             self._counters.failed += 1
             _LOGGER.debug("Context %r stopped", context.id, exc_info=True)
+        finally:
+            await encoder.close()
 
     def _break(self, error: BaseException) -> None:
         """The connection failed under a context: end the reader loop with ``error``."""
@@ -314,19 +326,31 @@ class ContextSession:
                 return
             yield piece
 
-    async def _send_chunk(self, context: _Context, chunk: Rendered) -> None:
-        """Frames of at most one second; each ``audio`` header preceded by the ``words`` that
-        start in its frame (times on the context's timeline)."""
-        rate, width = audio.SAMPLE_RATE, audio.SAMPLE_WIDTH
-        base = context.samples / rate
-        words = list(chunk.words) if self._word_timestamps else []
-        frames = list(audio.slice_frames(chunk.pcm, self._frame_bytes))
-        position = 0
+    async def _send_chunk(self, context: _Context, chunk: Rendered, encoder: StreamEncoder) -> None:
+        """One segment's audio (encoded as the session asked), with its word timings."""
+        base = context.samples / audio.SAMPLE_RATE
+        if self._word_timestamps:
+            context.unsent_words.extend(w.shifted(base) for w in chunk.words)
+        seconds = audio.duration_seconds(chunk.pcm)
+        context.samples += len(chunk.pcm) // audio.SAMPLE_WIDTH
+        await self._send_audio(context, await encoder.encode(chunk.pcm), seconds)
+
+    async def _send_audio(self, context: _Context, data: bytes, seconds: float = 0.0) -> None:
+        """Frames of at most one second of PCM; each ``audio`` header preceded by the ``words``
+        that start in its frame (times on the context's timeline). What a codec holds back
+        (no bytes yet) goes with the next frame."""
+        seconds += context.unsent_seconds
+        context.unsent_seconds = seconds
+        # Frames share the speech in proportion to their bytes: exact for PCM.
+        end = context.samples / audio.SAMPLE_RATE
+        position = end - seconds
+        frames = list(audio.slice_frames(data, self._frame_bytes))
         for index, frame in enumerate(frames):
-            position += len(frame) // width
+            share = seconds * len(frame) / len(data)
+            position += share
             last = index == len(frames) - 1
-            starting = [w for w in words if last or w.start < position / rate]
-            words = words[len(starting) :]
+            starting = [w for w in context.unsent_words if last or w.start < position]
+            context.unsent_words = context.unsent_words[len(starting) :]
             context.chunks += 1
             messages: list[dict[str, Any]] = []
             if starting:
@@ -336,9 +360,7 @@ class ContextSession:
                         "context_id": context.id,
                         "chunk_id": context.chunks,
                         "words": [
-                            {"word": w.word, "start": s.start, "end": s.end}
-                            for w in starting
-                            for s in [w.shifted(base)]
+                            {"word": w.word, "start": w.start, "end": w.end} for w in starting
                         ],
                     }
                 )
@@ -351,16 +373,19 @@ class ContextSession:
                 }
             )
             # Shielded: a cancel arriving mid-send must not split a header from its frame.
-            await asyncio.shield(self._send(*messages, data=frame))
-        context.samples += len(chunk.pcm) // width
+            await asyncio.shield(self._send(*messages, data=frame, seconds=share))
+            context.unsent_seconds -= share
 
-    async def _send(self, *messages: dict[str, Any], data: bytes | None = None) -> None:
-        """Messages (and a binary frame) in one piece: no other context's send comes between."""
+    async def _send(
+        self, *messages: dict[str, Any], data: bytes | None = None, seconds: float = 0.0
+    ) -> None:
+        """Messages (and a binary frame of ``seconds`` of speech) in one piece: no other
+        context's send comes between."""
         async with self._send_lock:
             for message in messages:
                 await self._channel.send_json(message)
             if data is not None:
-                await self._channel.send_bytes(data)
+                await self._channel.send_bytes(data, seconds)
 
 
 class _ContextTimeoutError(ClientError):
@@ -404,6 +429,7 @@ async def serve_contexts(
     *,
     init: dict[str, Any],
     params: SpeechParams,
+    output: OutputFormat,
     counters: ContextCounters,
     going_away: asyncio.Event | None = None,
     leave: Callable[[], None] | None = None,
@@ -419,6 +445,7 @@ async def serve_contexts(
     unsupported = engine.word_timestamps_unsupported(params.language) if requested else None
     ready: dict[str, Any] = {
         **ready_message(engine, params, PROTOCOL_VERSION),
+        **output.ready_fields(),
         "word_timestamps": requested and unsupported is None,
         "max_contexts": limits.max_contexts,
         "context_idle_timeout": limits.idle_timeout,
@@ -434,6 +461,7 @@ async def serve_contexts(
         engine,
         limits,
         params=params,
+        output=output,
         word_timestamps=requested and unsupported is None,
         counters=counters,
         going_away=going_away,

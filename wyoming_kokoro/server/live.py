@@ -16,6 +16,7 @@ from aiohttp import web
 from ..engine import Engine, SpeechParams, audio
 from .appkeys import CONTEXTS_KEY, ENGINE_KEY, SESSIONS_KEY, SETTINGS_KEY
 from .contexts import is_v2_message, requested_protocol, serve_contexts
+from .output_format import parse_output_format
 from .protocol import ClientError, TextBudget, frame_bytes, parse_init, ready_message
 from .sessions import Session
 from .websocket import Channel, serve_session
@@ -41,6 +42,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
         init = parse_init(await channel.receive_text(limits.idle_timeout, "init message"))
         version = requested_protocol(init)
         params = init_params(engine, init)
+        output = parse_output_format(init)
         if version == 2:
             await serve_contexts(
                 _SessionChannel(channel, session),
@@ -48,12 +50,15 @@ async def handle(request: web.Request) -> web.StreamResponse:
                 limits,
                 init=init,
                 params=params,
+                output=output,
                 counters=counters,
                 going_away=sessions.drain_started,
                 leave=channel.shut_down,
             )
             return
-        await channel.send_json(ready_message(engine, params, PROTOCOL_VERSION))
+        await channel.send_json(
+            {**ready_message(engine, params, PROTOCOL_VERSION), **output.ready_fields()}
+        )
         budget = TextBudget(limits, "Text frame")
 
         async def next_piece() -> str | None:
@@ -69,24 +74,50 @@ async def handle(request: web.Request) -> web.StreamResponse:
             session.text_received()
             return piece
 
-        frame_size = frame_bytes(engine)
-        chunk_id = 0
-        async with channel.read_ahead(next_piece) as pieces:
-            stream = engine.stream(pieces, params)
-            async with contextlib.aclosing(stream):
-                async for pcm in stream:
-                    for frame in audio.slice_frames(pcm, frame_size):
-                        chunk_id += 1
-                        await channel.send_json(
-                            {"type": "audio", "chunk_id": chunk_id, "size": len(frame)}
-                        )
-                        await channel.send_bytes(frame)
-                        session.audio_sent(audio.duration_seconds(frame))
+        sender = _AudioSender(channel, session, frame_bytes(engine))
+        encoder = output.encoder()
+        try:
+            async with channel.read_ahead(next_piece) as pieces:
+                stream = engine.stream(pieces, params)
+                async with contextlib.aclosing(stream):
+                    async for pcm in stream:
+                        seconds = audio.duration_seconds(pcm)
+                        await sender.send(await encoder.encode(pcm), seconds)
+            await sender.send(await encoder.finish(), 0.0)
+        finally:
+            await encoder.close()
         await channel.send_json(
-            {"type": "end", "total_chunks": chunk_id, "message": "Stream completed"}
+            {"type": "end", "total_chunks": sender.chunk_id, "message": "Stream completed"}
         )
 
     return await serve_session(request, DOOR, session, error_message)
+
+
+class _AudioSender:
+    """Sends a session's audio as ``audio`` messages and binary frames of bounded size."""
+
+    def __init__(self, channel: Channel, session: Session, frame_size: int) -> None:
+        self._channel = channel
+        self._session = session
+        self._frame_size = frame_size
+        #: Speech whose bytes a codec still holds: counted with the next frame sent.
+        self._unsent_seconds = 0.0
+        self.chunk_id = 0
+
+    async def send(self, data: bytes, seconds: float) -> None:
+        """``data`` (PCM, or its encoding) in frames; ``seconds`` of speech it carries, counted
+        frame by frame in proportion to the bytes."""
+        seconds += self._unsent_seconds
+        self._unsent_seconds = seconds
+        for frame in audio.slice_frames(data, self._frame_size):
+            self.chunk_id += 1
+            await self._channel.send_json(
+                {"type": "audio", "chunk_id": self.chunk_id, "size": len(frame)}
+            )
+            await self._channel.send_bytes(frame)
+            share = seconds * len(frame) / len(data)
+            self._session.audio_sent(share)
+            self._unsent_seconds -= share
 
 
 def error_message(error: BaseException) -> dict[str, Any]:
@@ -105,9 +136,9 @@ class _SessionChannel:
     async def send_json(self, message: dict[str, Any]) -> None:
         await self._channel.send_json(message)
 
-    async def send_bytes(self, data: bytes) -> None:
+    async def send_bytes(self, data: bytes, seconds: float | None = None) -> None:
         await self._channel.send_bytes(data)
-        self._session.audio_sent(audio.duration_seconds(data))
+        self._session.audio_sent(audio.duration_seconds(data) if seconds is None else seconds)
 
     async def receive_text(self, idle_timeout: float, waiting_for: str) -> str:
         text = await self._channel.receive_text(idle_timeout, waiting_for)
