@@ -346,7 +346,7 @@ class ContextSession:
         position = end - seconds
         frames = list(audio.slice_frames(data, self._frame_bytes))
         for index, frame in enumerate(frames):
-            share = seconds * len(frame) / len(data)
+            share = min(context.unsent_seconds, seconds * len(frame) / len(data))
             position += share
             last = index == len(frames) - 1
             starting = [w for w in context.unsent_words if last or w.start < position]
@@ -375,6 +375,8 @@ class ContextSession:
             # Shielded: a cancel arriving mid-send must not split a header from its frame.
             await asyncio.shield(self._send(*messages, data=frame, seconds=share))
             context.unsent_seconds -= share
+        if data:
+            context.unsent_seconds = 0.0
 
     async def _send(
         self, *messages: dict[str, Any], data: bytes | None = None, seconds: float = 0.0

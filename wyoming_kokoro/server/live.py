@@ -115,9 +115,11 @@ class _AudioSender:
                 {"type": "audio", "chunk_id": self.chunk_id, "size": len(frame)}
             )
             await self._channel.send_bytes(frame)
-            share = seconds * len(frame) / len(data)
+            share = min(self._unsent_seconds, seconds * len(frame) / len(data))
             self._session.audio_sent(share)
             self._unsent_seconds -= share
+        if data:
+            self._unsent_seconds = 0.0
 
 
 def error_message(error: BaseException) -> dict[str, Any]:
