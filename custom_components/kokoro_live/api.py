@@ -296,10 +296,12 @@ class KokoroLiveClient:
         if message.get("type") != "ready":
             raise KokoroProtocolError(f"The server sent {message.get('type')!r}, not ready")
         expected = init.get("format", PCM_FORMAT)
-        if message.get("format", PCM_FORMAT) != expected:
+        sent = message.get("format", PCM_FORMAT)
+        if sent != expected:
+            older = " (a server older than output formats sends PCM: update it)"
             raise KokoroProtocolError(
-                f"The server sent {message.get('format')!r} audio, not {expected!r}: "
-                "a server this old does not encode audio; update it"
+                f"The server sent {sent!r} audio, not the {expected!r} asked for"
+                + (older if sent == PCM_FORMAT else "")
             )
         return LiveSession(websocket, message)
 
