@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import os
 import shutil
 import time
@@ -30,12 +31,14 @@ from homeassistant.components.conversation.const import DATA_COMPONENT
 from homeassistant.components.tts.entity import TTSAudioRequest
 from homeassistant.const import MATCH_ALL
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.setup import async_setup_component
 
 from custom_components.kokoro_live.session_log import SessionLog
 from custom_components.kokoro_live.tts import KokoroLiveTTSEntity
 
-from .test_tts import parse_wav
+from .conftest import KokoroServer
+from .test_tts import parse_wav, server_health
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -290,3 +293,27 @@ async def test_satellite_format_flac_16khz_mono_is_delivered_exactly(
     assert (name, rate, channels) == ("flac", 16000, 1)
     assert abs(seconds - await speech_seconds(entity, text)) < LENGTH_TOLERANCE
     assert processes.started == []
+
+
+async def test_a_conversion_that_cannot_start_leaves_no_session_open(
+    hass: HomeAssistant,
+    entity_id: str,
+    kokoro_server: KokoroServer,
+    processes: Processes,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A format the server cannot write is delivered as WAV for Home Assistant to convert; with
+    no ffmpeg the conversion never starts, and the session, opened only once Home Assistant
+    reads, is never opened: no connection (nor its keepalive task) is left behind."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.kokoro_live")
+    stream = tts.async_create_stream(
+        hass, entity_id, language="en-US", options={"preferred_format": "m4a"}
+    )
+    stream.async_set_message("Okay, the kitchen lights are on.")
+    with pytest.raises((HomeAssistantError, OSError)):
+        async for _ in stream.async_stream_result():
+            pass
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert [args[0] for args in processes.started] == ["ffmpeg"]  # tried, and not found
+    assert (await server_health(kokoro_server))["live_sessions"] == 0
+    assert not [r for r in caplog.records if r.getMessage().startswith("Session ")]
