@@ -165,6 +165,8 @@ class LiveSession:
         self._websocket = websocket
         self.sample_rate = int(ready.get("sample_rate", 24000))
         self.channels = int(ready.get("channels", 1))
+        #: ``pcm_s16le``, or the encoded format the init asked for (``mp3``, ``flac``, ...).
+        self.format = str(ready.get("format", PCM_FORMAT))
         self.ready = dict(ready)
 
     async def __aenter__(self) -> Self:
@@ -185,7 +187,8 @@ class LiveSession:
         await _send(self._websocket, "")
 
     async def audio(self) -> AsyncIterator[bytes]:
-        """Yield raw PCM chunks as the server sends them, until its ``end`` message."""
+        """Yield the audio chunks (PCM, or pieces of the encoded file) as the server sends them,
+        until its ``end`` message."""
         while True:
             frame = await _receive(self._websocket)
             if isinstance(frame, bytes):
@@ -247,9 +250,14 @@ class KokoroLiveClient:
         voice: str | None = None,
         language: str | None = None,
         speed: float | None = None,
+        audio: Mapping[str, Any] | None = None,
     ) -> LiveSession:
-        """Connect, send ``init`` and wait for ``ready``; missing values take server defaults."""
-        init: dict[str, Any] = {"type": "init"}
+        """Connect, send ``init`` and wait for ``ready``; missing values take server defaults.
+
+        ``audio`` asks for an output format (``format``, ``sample_rate``, ``channels``): the
+        server's PCM when none.
+        """
+        init: dict[str, Any] = {"type": "init", **(audio or {})}
         if voice is not None:
             init["voice"] = voice
         if language is not None:
@@ -287,8 +295,14 @@ class KokoroLiveClient:
             raise KokoroServerError(str(message.get("message", "Unknown server error")))
         if message.get("type") != "ready":
             raise KokoroProtocolError(f"The server sent {message.get('type')!r}, not ready")
-        if message.get("format", PCM_FORMAT) != PCM_FORMAT:
-            raise KokoroProtocolError(f"Unsupported audio format {message.get('format')!r}")
+        expected = init.get("format", PCM_FORMAT)
+        sent = message.get("format", PCM_FORMAT)
+        if sent != expected:
+            older = " (a server older than output formats sends PCM: update it)"
+            raise KokoroProtocolError(
+                f"The server sent {sent!r} audio, not the {expected!r} asked for"
+                + (older if sent == PCM_FORMAT else "")
+            )
         return LiveSession(websocket, message)
 
     async def async_check(self) -> dict[str, Any]:

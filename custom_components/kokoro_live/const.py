@@ -23,3 +23,11 @@ MAX_SPEED: Final = 2.0
 #: How often the server's ``/voices`` is polled, so the entity notices a server
 #: that went away (or came back) even while nobody speaks.
 UPDATE_INTERVAL: Final = timedelta(seconds=30)
+
+#: How soon the server is polled again after a failed poll (then after each further one):
+#: a restarted server is back within seconds of answering.
+RETRY_INTERVALS: Final = (
+    timedelta(seconds=1),
+    timedelta(seconds=2),
+    timedelta(seconds=3),
+)

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.tts import (
+    ATTR_PREFERRED_FORMAT,
+    ATTR_PREFERRED_SAMPLE_BYTES,
+    ATTR_PREFERRED_SAMPLE_CHANNELS,
+    ATTR_PREFERRED_SAMPLE_RATE,
     ATTR_VOICE,
     TextToSpeechEntity,
     TTSAudioResponse,
@@ -25,12 +30,12 @@ from .api import (
     KokoroServerError,
     LiveSession,
 )
+from .audio_output import AudioOutput, audio_output
 from .const import ATTR_SPEED, CONF_LANGUAGE, CONF_SPEED, CONF_VOICE, DEFAULT_NAME, DOMAIN
 from .coordinator import (
     KokoroLiveConfigEntry,
     KokoroLiveCoordinator,
     KokoroLiveData,
-    update_failed,
 )
 from .languages import language_map, to_ha_language
 from .session_log import SessionLog
@@ -57,15 +62,19 @@ class _TextFeeder:
     the rest of the text is still being written (by an LLM, typically).
     """
 
-    def __init__(self, session: LiveSession, message_gen: AsyncGenerator[str]) -> None:
+    def __init__(
+        self, session: LiveSession, message_gen: AsyncGenerator[str], log: SessionLog
+    ) -> None:
         self._session = session
         self._message_gen = message_gen
+        self._log = log
         #: Why the text source failed, if it did; the reader reports it.
         self.failure: Exception | None = None
 
     async def run(self) -> None:
         try:
             async for piece in self._message_gen:
+                self._log.text()
                 await self._session.send_text(piece)
             await self._session.end_input()
         except KokoroConnectionError:
@@ -76,6 +85,15 @@ class _TextFeeder:
             # woken by the close, knows why.
             self.failure = err
             await self._session.close()
+
+
+@dataclass(frozen=True, slots=True)
+class _Speech:
+    """A request's voice, language (the server's code) and speed; None: the server's."""
+
+    voice: str | None
+    language: str
+    speed: float | None
 
 
 class KokoroLiveTTSEntity(CoordinatorEntity[KokoroLiveCoordinator], TextToSpeechEntity):
@@ -95,7 +113,16 @@ class KokoroLiveTTSEntity(CoordinatorEntity[KokoroLiveCoordinator], TextToSpeech
         super().__init__(entry.runtime_data.coordinator)
         self._data: KokoroLiveData = entry.runtime_data
         self._attr_unique_id = entry.entry_id
-        self._attr_supported_options = [ATTR_VOICE, ATTR_SPEED]
+        # The preferred-format options reach the entity, which asks the server for exactly
+        # that audio (see audio_output.py).
+        self._attr_supported_options = [
+            ATTR_VOICE,
+            ATTR_SPEED,
+            ATTR_PREFERRED_FORMAT,
+            ATTR_PREFERRED_SAMPLE_RATE,
+            ATTR_PREFERRED_SAMPLE_CHANNELS,
+            ATTR_PREFERRED_SAMPLE_BYTES,
+        ]
         info = self.coordinator.data
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, entry.entry_id)},
@@ -151,72 +178,91 @@ class KokoroLiveTTSEntity(CoordinatorEntity[KokoroLiveCoordinator], TextToSpeech
         return [Voice(voice, name) for voice, name in choices.items()]
 
     async def async_stream_tts_audio(self, request: TTSAudioRequest) -> TTSAudioResponse:
-        """Feed text pieces in as they arrive while WAV audio flows out.
+        """Feed text pieces in as they arrive while audio flows out, in the format asked for.
 
-        The WAV header (data length 0: a stream) goes first, then the PCM as the
-        server produces it. A reader that stops early closes the session, which
-        makes the server cancel the rest.
+        The session opens when Home Assistant starts reading, so a stream it never reads (its
+        conversion could not start) leaves no connection behind. A reader that stops early
+        closes the session, which makes the server cancel the rest.
         """
-        session, log = await self._async_open_session(
-            request.language, request.options, streaming=True
+        output, speech = self._request(request.language, request.options)
+        return TTSAudioResponse(
+            output.extension, self._stream_audio(output, speech, request.message_gen)
         )
-        feeder = _TextFeeder(session, request.message_gen)
+
+    async def _stream_audio(
+        self, output: AudioOutput, speech: _Speech, message_gen: AsyncGenerator[str]
+    ) -> AsyncGenerator[bytes]:
+        log = self._session_log(speech, output, streaming=True)
+        # Until the audio ends or fails, an exit means the reader stopped early.
+        outcome = "stopped by its reader"
+        try:
+            session = await self._async_open_session(speech, output, log)
+        except HomeAssistantError as err:
+            log.ended(f"failed to open: {err.__cause__ or err}")
+            raise
+        feeder = _TextFeeder(session, message_gen, log)
         task = self.coordinator.config_entry.async_create_background_task(
             self.hass, feeder.run(), f"{DOMAIN} text feeder"
         )
-
-        async def data_gen() -> AsyncGenerator[bytes]:
-            # Until the audio ends or fails, an exit means the reader stopped early.
-            outcome = "stopped by its reader"
-            try:
+        try:
+            if output.is_wav:
                 yield wav_header(session.sample_rate, session.channels)
-                async for pcm in session.audio():
-                    log.audio(pcm)
-                    yield pcm
-                outcome = "completed"
-            except KokoroError as err:
-                if feeder.failure is not None:
-                    outcome = f"text source failed: {feeder.failure}"
-                    raise HomeAssistantError(
-                        translation_domain=DOMAIN,
-                        translation_key="text_failed",
-                        translation_placeholders={"error": str(feeder.failure)},
-                    ) from feeder.failure
-                outcome = f"failed: {err}"
-                raise self._speech_error(err) from err
+            async for chunk in session.audio():
+                log.audio(chunk)
+                yield chunk
+            outcome = "completed"
+        except KokoroError as err:
+            if feeder.failure is not None:
+                outcome = f"text source failed: {feeder.failure}"
+                raise HomeAssistantError(
+                    translation_domain=DOMAIN,
+                    translation_key="text_failed",
+                    translation_placeholders={"error": str(feeder.failure)},
+                ) from feeder.failure
+            outcome = f"failed: {err}"
+            raise self._speech_error(err) from err
+        finally:
+            task.cancel()
+            try:
+                await session.close()
             finally:
                 log.ended(outcome)
-                task.cancel()
-                await session.close()
-
-        return TTSAudioResponse("wav", data_gen())
 
     async def async_get_tts_audio(
         self, message: str, language: str, options: dict[str, Any]
     ) -> TtsAudioType:
-        """Speak a complete message and return it as one WAV file."""
-        session, log = await self._async_open_session(language, options, streaming=False)
+        """Speak a complete message and return it as one file in the format asked for (a WAV
+        header states the exact length)."""
+        output, speech = self._request(language, options)
+        log = self._session_log(speech, output, streaming=False)
         chunks: list[bytes] = []
         outcome = "cancelled"
         try:
+            session = await self._async_open_session(speech, output, log)
             async with session:
+                log.text()
                 await session.send_text(message)
                 await session.end_input()
                 async for chunk in session.audio():
                     log.audio(chunk)
                     chunks.append(chunk)
             outcome = "completed"
+        except HomeAssistantError as err:
+            outcome = f"failed to open: {err.__cause__ or err}"
+            raise
         except KokoroError as err:
             outcome = f"failed: {err}"
             raise self._speech_error(err) from err
         finally:
             log.ended(outcome)
-        return "wav", wav_file(b"".join(chunks), session.sample_rate, session.channels)
+        data = b"".join(chunks)
+        if output.is_wav:
+            data = wav_file(data, session.sample_rate, session.channels)
+        return output.extension, data
 
-    async def _async_open_session(
-        self, language: str, options: Mapping[str, Any], *, streaming: bool
-    ) -> tuple[LiveSession, SessionLog]:
-        """Open a live session with the request's voice, language and speed (logged at debug)."""
+    def _request(self, language: str, options: Mapping[str, Any]) -> tuple[AudioOutput, _Speech]:
+        """The audio to ask for and the voice, language and speed; bad options raise
+        ``ServiceValidationError`` before anything connects."""
         speed = options.get(ATTR_SPEED)
         if speed is not None:
             try:
@@ -227,23 +273,42 @@ class KokoroLiveTTSEntity(CoordinatorEntity[KokoroLiveCoordinator], TextToSpeech
                     translation_key="invalid_speed",
                     translation_placeholders={"speed": str(speed)},
                 ) from err
-        voice = str(options[ATTR_VOICE]) if options.get(ATTR_VOICE) else None
-        server_language = self._languages.get(language, language)
-        client = self._data.client
-        log = SessionLog(client.address, voice, server_language, streaming=streaming)
         try:
-            session = await client.async_open_session(
-                voice=voice, language=server_language, speed=speed
+            output = audio_output(options)
+        except (TypeError, ValueError) as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_audio_option",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        voice = str(options[ATTR_VOICE]) if options.get(ATTR_VOICE) else None
+        return output, _Speech(voice, self._languages.get(language, language), speed)
+
+    def _session_log(self, speech: _Speech, output: AudioOutput, *, streaming: bool) -> SessionLog:
+        return SessionLog(
+            self._data.client.address,
+            speech.voice,
+            speech.language,
+            output.describe(),
+            streaming=streaming,
+        )
+
+    async def _async_open_session(
+        self, speech: _Speech, output: AudioOutput, log: SessionLog
+    ) -> LiveSession:
+        """Open a live session; a session that opens shows the server is reachable."""
+        try:
+            session = await self._data.client.async_open_session(
+                voice=speech.voice,
+                language=speech.language,
+                speed=speech.speed,
+                audio=output.init,
             )
         except KokoroError as err:
-            log.failed_to_open(err)
             raise self._speech_error(err) from err
         log.opened(session)
-        if not self.coordinator.last_update_success:
-            # The server is back before the next poll: let the coordinator see
-            # it, which makes the entity available again.
-            await self.coordinator.async_request_refresh()
-        return session, log
+        self.coordinator.async_server_answered()
+        return session
 
     def _speech_error(self, err: KokoroError) -> HomeAssistantError:
         """The error to raise for a failed session; a lost server makes the entity unavailable."""
@@ -255,8 +320,9 @@ class KokoroLiveTTSEntity(CoordinatorEntity[KokoroLiveCoordinator], TextToSpeech
                 translation_placeholders={"message": str(err)},
             )
         if isinstance(err, KokoroConnectionError):
-            # Logged once by the coordinator; the next good poll or session clears it.
-            self.coordinator.async_set_update_error(update_failed(err))
+            # The entity turns unavailable at once; the coordinator logs the outage once and
+            # polls often until the server answers again.
+            self.coordinator.async_server_lost(err)
             key = "cannot_connect"
         else:
             key = "protocol_error"

@@ -75,7 +75,10 @@ async def test_voices_answer_must_be_complete(
         (["not json"], "not JSON"),
         (["[1]"], "unexpected message"),
         ([json.dumps({"type": "hello"})], "'hello', not ready"),
-        ([json.dumps({"type": "ready", "format": "opus"})], "Unsupported audio format 'opus'"),
+        (
+            [json.dumps({"type": "ready", "format": "opus"})],
+            "The server sent 'opus' audio, not the 'pcm_s16le' asked for",
+        ),
     ],
 )
 async def test_handshake_must_end_in_ready(
@@ -85,6 +88,16 @@ async def test_handshake_must_end_in_ready(
     scripted.frames = frames
     with pytest.raises(KokoroProtocolError, match=match):
         await client.async_open_session()
+
+
+async def test_a_server_older_than_output_formats_is_named(
+    scripted: Scripted, client: KokoroLiveClient
+) -> None:
+    """Asked for mp3, an older server (which ignores the key) answers PCM: said plainly."""
+    scripted.frames = [json.dumps({"type": "ready", "format": "pcm_s16le"})]
+    with pytest.raises(KokoroProtocolError, match="older than output formats sends PCM"):
+        await client.async_open_session(audio={"format": "mp3"})
+    assert json.loads(scripted.received[0])["format"] == "mp3"
 
 
 async def test_handshake_closed_without_answer() -> None:

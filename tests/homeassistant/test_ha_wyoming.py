@@ -8,8 +8,9 @@ so these tests drive HA's real code: config entry setup, the TTS entity it creat
 from __future__ import annotations
 
 import struct
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pytest
@@ -176,3 +177,24 @@ async def test_one_shot_is_not_doubled(hass: HomeAssistant, wyoming_tts: str) ->
         assert 0.7 < ratio < 1.3, (
             f"{name}: {wav.seconds:.2f} s, but a lone synthesize gives {reference.seconds:.2f} s"
         )
+
+
+async def test_voice_picker_finds_voices_through_the_listed_tag(
+    hass: HomeAssistant, wyoming_tts: str, hass_ws_client: Callable[..., Awaitable[Any]]
+) -> None:
+    """Why the Wyoming voice picker is empty for ``en-US`` and ``en``: Home Assistant's Wyoming
+    entity looks voices up by the exact tag the server lists (``en_US``). The UI asks for
+    engines by language and country first, which answers that tag, and finds the voices by it.
+    """
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "tts/engine/list", "language": "en", "country": "US"})
+    listed = await client.receive_json()
+    (engine,) = [p for p in listed["result"]["providers"] if p["engine_id"] == wyoming_tts]
+    assert engine["supported_languages"] == [LANGUAGE]
+    for language, expected in ((LANGUAGE, VOICES), ("en-US", None), ("en", None)):
+        await client.send_json_auto_id(
+            {"type": "tts/engine/voices", "engine_id": wyoming_tts, "language": language}
+        )
+        voices = (await client.receive_json())["result"]["voices"]
+        found = None if voices is None else {voice["voice_id"] for voice in voices}
+        assert found == expected, language

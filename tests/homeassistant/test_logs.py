@@ -1,9 +1,9 @@
 """What the integration writes to Home Assistant's log: sessions at debug, outages once.
 
-With debug logging on, every speech session shows two lines (opened: voice, language,
-speed; ended: how, first-audio time, chunks, audio length); nothing above debug while all
-goes well. A server that goes away is one ERROR line naming its address once, its return
-one INFO line.
+With debug logging on, every speech session shows one line when it ends (voice, language,
+speed, audio format, one-shot or streamed text; how it ended, first-audio time, chunks, audio
+length); nothing above debug while all goes well. A server that goes away is one ERROR line
+naming its address once, its return one INFO line.
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 PACKAGE = "custom_components.kokoro_live"
 ENDED = re.compile(
-    r"Session (\d+) ended \((.+)\): first audio after ([\d.]+) s, (\d+) chunks?, "
-    r"([\d.]+) s of audio in ([\d.]+) s"
+    r"Session (\d+) to (\S+) \((.+?), (one-shot text|text streamed in \d+ pieces)\) "
+    r"([^:]+(?:: .+)?): (?:first audio after ([\d.]+) s|no audio), (\d+) chunks?, "
+    r"([\d.]+ s of audio|\d+ bytes) in ([\d.]+) s"
 )
 
 
@@ -64,25 +65,18 @@ async def test_streamed_session_logged_at_debug(
     stream.async_set_message_stream(pieces("Hello there. ", "The kitchen lights are on."))
     data = b"".join([chunk async for chunk in stream.async_stream_result()])
 
-    opened, ended = session_lines(caplog)
-    number = opened.split()[1]
-    assert opened == (
-        f"Session {number} to {HOST}:{kokoro_server.live_port} opened: voice jf_alpha, "
-        "language en-us, speed 1.0, text streamed in"
-    )
-    match = ENDED.fullmatch(ended)
-    assert match is not None, ended
-    assert match[1] == number
-    assert match[2] == "completed"
-    first_audio, chunks, audio, total = (
-        float(match[3]),
-        int(match[4]),
-        float(match[5]),
-        float(match[6]),
-    )
+    (line,) = session_lines(caplog)
+    match = ENDED.fullmatch(line)
+    assert match is not None, line
+    assert match[2] == f"{HOST}:{kokoro_server.live_port}"
+    assert match[3] == "voice jf_alpha, language en-us, speed 1.0, wav"
+    assert match[4] == "text streamed in 2 pieces"
+    assert match[5] == "completed"
+    first_audio, chunks, total = float(match[6]), int(match[7]), float(match[9])
     assert 0 < first_audio <= total
     assert chunks >= 1
     # The logged length is the audio Home Assistant received.
+    audio = float(match[8].removesuffix(" s of audio"))
     assert audio == pytest.approx(parse_wav(data).seconds, abs=0.01)
     assert ours(caplog, logging.INFO) == []
 
@@ -92,26 +86,43 @@ async def test_every_ending_is_logged(
 ) -> None:
     """Whole text, a reader that stops early, a refused voice: each session says how it ended."""
     caplog.set_level(logging.DEBUG, logger=PACKAGE)
-    _, data = await entity.async_get_tts_audio(SENTENCE, "en-GB", {"voice": "jm_kumo"})
+    _, data = await entity.async_get_tts_audio(
+        SENTENCE, "en-GB", {"voice": "jm_kumo", **WAV_OPTIONS}
+    )
     assert data is not None
     assert_speech(parse_wav(data), SENTENCE)
-    opened, ended = session_lines(caplog)
-    assert "voice jm_kumo, language en-gb, speed 1.0, whole text" in opened
-    assert " ended (completed): first audio after " in ended
+    (line,) = session_lines(caplog)
+    assert "(voice jm_kumo, language en-gb, speed 1.0, wav, one-shot text) completed: " in line
+
+    # Home Assistant sends a one-shot text as a stream of one piece: logged as one-shot.
+    caplog.clear()
+    response = await entity.async_stream_tts_audio(
+        TTSAudioRequest("en-US", {"preferred_format": "flac"}, pieces("Hello there."))
+    )
+    assert b"".join([chunk async for chunk in response.data_gen]).startswith(b"fLaC")
+    (line,) = session_lines(caplog)
+    match = ENDED.fullmatch(line)
+    assert match is not None, line
+    assert (match[3], match[4], match[5]) == (
+        "voice jf_alpha, language en-us, speed 1.0, flac",
+        "one-shot text",
+        "completed",
+    )
+    assert match[8].endswith(" bytes")
 
     caplog.clear()
     text = " ".join(["This sentence is here to keep the server busy for a while."] * 6)
     response = await entity.async_stream_tts_audio(
-        TTSAudioRequest("en-US", {"speed": 1.2}, pieces(text))
+        TTSAudioRequest("en-US", {"speed": 1.2, **WAV_OPTIONS}, pieces(text))
     )
     await anext(response.data_gen)  # header
     await anext(response.data_gen)  # first audio
     await response.data_gen.aclose()
-    opened, ended = session_lines(caplog)
-    assert "voice jf_alpha, language en-us, speed 1.2, text streamed in" in opened
-    match = ENDED.fullmatch(ended)
-    assert match is not None, ended
-    assert (match[2], match[4]) == ("stopped by its reader", "1")
+    (line,) = session_lines(caplog)
+    match = ENDED.fullmatch(line)
+    assert match is not None, line
+    assert match[3] == "voice jf_alpha, language en-us, speed 1.2, wav"
+    assert (match[5], match[7]) == ("stopped by its reader", "1")
     await wait_for_idle(kokoro_server, within=30)
 
     caplog.clear()
@@ -119,8 +130,8 @@ async def test_every_ending_is_logged(
         await entity.async_get_tts_audio("Hello.", "en-US", {"voice": "nobody"})
     (failed,) = session_lines(caplog)
     assert re.fullmatch(
-        r"Session \d+ to \S+ \(voice nobody, language en-us\) failed to open after [\d.]+ s: "
-        r"Unknown voice 'nobody'.*",
+        r"Session \d+ to \S+ \(voice nobody, language en-us, mp3, one-shot text\) "
+        r"failed to open: Unknown voice 'nobody'.*: no audio, 0 chunks, 0 bytes in [\d.]+ s",
         failed,
     ), failed
 
@@ -133,8 +144,8 @@ async def test_every_ending_is_logged(
     with pytest.raises(HomeAssistantError):
         async for _ in response.data_gen:
             pass
-    _, ended = session_lines(caplog)
-    assert "ended (text source failed: the assistant lost its connection)" in ended
+    (line,) = session_lines(caplog)
+    assert ") text source failed: the assistant lost its connection: " in line
     # Failures reach the caller as errors; the log adds nothing above debug.
     assert ours(caplog, logging.INFO) == []
 

@@ -143,7 +143,14 @@ async def test_entity_describes_server(
     """Languages and voices (by name) come from the server; options pick the defaults at once."""
     assert entity.supported_languages == LANGUAGES
     assert entity.default_language == "en-US"
-    assert entity.supported_options == ["voice", "speed"]
+    assert entity.supported_options == [
+        "voice",
+        "speed",
+        "preferred_format",
+        "preferred_sample_rate",
+        "preferred_sample_channels",
+        "preferred_sample_bytes",
+    ]
     assert entity.default_options == {}
     assert entity.async_supports_streaming_input()
     for language in ("en-US", "ja"):
@@ -210,7 +217,9 @@ async def test_saved_blend_is_named_and_spoken(
         blend: "Alpha 60% + Kumo 40%",
     }
     assert entity.default_options == {"voice": blend}
-    _, data = await entity.async_get_tts_audio(SENTENCE, "en-US", dict(entity.default_options))
+    _, data = await entity.async_get_tts_audio(
+        SENTENCE, "en-US", {**entity.default_options, **WAV_OPTIONS}
+    )
     assert data is not None
     assert_speech(parse_wav(data), SENTENCE)
 
@@ -268,7 +277,9 @@ async def test_consumer_stopping_cancels_server_session(
     sentences = 8
     text = " ".join(["This sentence is here to keep the server busy for a while."] * sentences)
     before = await server_health(kokoro_server)
-    response = await entity.async_stream_tts_audio(TTSAudioRequest("en-US", {}, pieces(text)))
+    response = await entity.async_stream_tts_audio(
+        TTSAudioRequest("en-US", WAV_OPTIONS, pieces(text))
+    )
     assert response.extension == "wav"
     header = await anext(response.data_gen)
     assert parse_wav(header).data_size == 0
@@ -310,7 +321,7 @@ async def test_text_source_failure_stops_session(
 
 async def test_get_tts_audio_returns_complete_wav(entity: KokoroLiveTTSEntity) -> None:
     """The one-shot path: one WAV whose header states the real length."""
-    extension, data = await entity.async_get_tts_audio(SENTENCE, "en-US", {})
+    extension, data = await entity.async_get_tts_audio(SENTENCE, "en-US", WAV_OPTIONS)
     assert extension == "wav"
     assert data is not None
     wav = parse_wav(data)
@@ -346,7 +357,7 @@ async def test_speed_and_voice_reach_the_server(entity: KokoroLiveTTSEntity) -> 
     text = "One, two, three, four, five, six, seven, eight."
     durations = []
     for options in ({"voice": "jm_kumo", "speed": 1.0}, {"voice": "jm_kumo", "speed": "2.0"}):
-        _, data = await entity.async_get_tts_audio(text, "en-US", options)
+        _, data = await entity.async_get_tts_audio(text, "en-US", {**options, **WAV_OPTIONS})
         assert data is not None
         durations.append(parse_wav(data).seconds)
     assert durations[1] < 0.75 * durations[0], durations
@@ -379,10 +390,13 @@ async def test_server_down_then_back(
             await hass.async_block_till_done(wait_background_tasks=True)
             assert state() == STATE_UNAVAILABLE
         # Speaking while it is down fails with words, not a traceback.
-        with pytest.raises(HomeAssistantError, match="Cannot reach the Kokoro Live server"):
+        with pytest.raises(HomeAssistantError, match="Failed to connect to the Kokoro Live server"):
             await entity.async_get_tts_audio("Hello.", "en-US", {})
-        with pytest.raises(HomeAssistantError, match="Cannot reach the Kokoro Live server"):
-            await entity.async_stream_tts_audio(TTSAudioRequest("en-US", {}, pieces("Hello.")))
+        response = await entity.async_stream_tts_audio(
+            TTSAudioRequest("en-US", {}, pieces("Hello."))
+        )
+        with pytest.raises(HomeAssistantError, match="Failed to connect to the Kokoro Live server"):
+            await anext(response.data_gen)
         assert state() == STATE_UNAVAILABLE
     finally:
         await kokoro_server.async_start()
@@ -390,11 +404,11 @@ async def test_server_down_then_back(
     assert len(errors) == 1, [r.message for r in errors]
 
     # The first use after its return works and brings the entity back at once.
-    extension, data = await entity.async_get_tts_audio(SENTENCE, "en-US", {})
+    extension, data = await entity.async_get_tts_audio(SENTENCE, "en-US", WAV_OPTIONS)
     assert extension == "wav"
     assert data is not None
     assert_speech(parse_wav(data), SENTENCE)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert state() != STATE_UNAVAILABLE
     assert "recovered" in caplog.text
 
@@ -407,16 +421,19 @@ async def test_server_lost_mid_stream(
 ) -> None:
     """A server that dies while speaking ends the stream with an error, not a hang."""
     text = " ".join(["This sentence keeps the server talking for quite a while longer."] * 6)
-    response = await entity.async_stream_tts_audio(TTSAudioRequest("en-US", {}, pieces(text)))
+    response = await entity.async_stream_tts_audio(
+        TTSAudioRequest("en-US", WAV_OPTIONS, pieces(text))
+    )
     await anext(response.data_gen)  # header
     await anext(response.data_gen)  # first audio
     # Killed, not stopped: a stopped server drains, finishing the reply in progress.
     await kokoro_server.async_kill()
     try:
-        with pytest.raises(HomeAssistantError, match="Cannot reach the Kokoro Live server"):
+        with pytest.raises(HomeAssistantError, match="Failed to connect to the Kokoro Live server"):
             async with asyncio.timeout(30):
                 async for _ in response.data_gen:
                     pass
+        await hass.async_block_till_done()
         state = hass.states.get(entity_id)
         assert state is not None
         assert state.state == STATE_UNAVAILABLE

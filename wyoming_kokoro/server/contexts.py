@@ -31,6 +31,7 @@ from ..engine import Engine, InvalidRequestError, SpeechParams, SynthesisError, 
 from ..engine.engine import Rendered
 from ..jsontext import JsonInputError, read_json
 from ..schema import quote
+from .output_format import OutputFormat, StreamEncoder
 from .protocol import (
     BusyError,
     ClientError,
@@ -42,7 +43,7 @@ from .protocol import (
     TextBudget,
     ready_message,
 )
-from .wordframes import word_frames, word_request
+from .wordframes import Framer, word_request
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -68,8 +69,8 @@ class Channel(Protocol):
     async def send_json(self, message: dict[str, Any]) -> None:
         """One JSON text frame."""
 
-    async def send_bytes(self, data: bytes) -> None:
-        """One binary frame."""
+    async def send_bytes(self, data: bytes, seconds: float | None = None) -> None:
+        """One binary frame, carrying ``seconds`` of speech (None: PCM, its own length)."""
 
     async def receive_text(self, idle_timeout: float, waiting_for: str) -> str:
         """The next text frame; a :class:`ClientError` on silence past ``idle_timeout``, or
@@ -145,9 +146,9 @@ class _Context:
     id: str
     queue: asyncio.Queue[str | None]
     budget: TextBudget
+    framer: Framer
     flushed: bool = False
     chunks: int = 0
-    samples: int = 0
     task: asyncio.Task[None] | None = None
 
 
@@ -161,6 +162,7 @@ class ContextSession:
         limits: Limits,
         *,
         params: SpeechParams,
+        output: OutputFormat,
         word_timestamps: bool,
         counters: ContextCounters,
         going_away: asyncio.Event | None = None,
@@ -184,6 +186,7 @@ class ContextSession:
         self._engine = engine
         self._limits = limits
         self._params = params
+        self._output = output
         self._word_timestamps = word_timestamps
         self._counters = counters
         self._contexts: dict[str, _Context] = {}
@@ -293,7 +296,10 @@ class ContextSession:
         if self._contexts and self._reserve is not None:
             self._slots.append(self._take_slot(context_id))
         context = _Context(
-            context_id, asyncio.Queue(), TextBudget(self._limits, f"Text for {context_id!r}")
+            context_id,
+            asyncio.Queue(),
+            TextBudget(self._limits, f"Text for {context_id!r}"),
+            Framer(self._frame_bytes, self._word_timestamps),
         )
         self._contexts[context_id] = context
         self._idle.clear()
@@ -364,11 +370,13 @@ class ContextSession:
 
     async def _speak(self, context: _Context) -> None:
         """The context's task: its text to audio, then ``end`` (or its error)."""
+        encoder = self._output.encoder()
         try:
             stream = self._engine.stream_timed(self._pieces(context), self._params)
             async with contextlib.aclosing(stream):
                 async for chunk in stream:
-                    await self._send_chunk(context, chunk)
+                    await self._send_chunk(context, chunk, encoder)
+            await self._send_audio(context, await encoder.finish())
             ended: dict[str, Any] = {
                 "type": "end",
                 "context_id": context.id,
@@ -392,6 +400,8 @@ class ContextSession:
             self._forget(context)
             self._ended("failed")
             _LOGGER.debug("Context %r stopped", context.id, exc_info=True)
+        finally:
+            await encoder.close()
 
     def _break(self, error: BaseException) -> None:
         """The connection failed under a context: end the reader loop with ``error``."""
@@ -413,20 +423,24 @@ class ContextSession:
                 return
             yield piece
 
-    async def _send_chunk(self, context: _Context, chunk: Rendered) -> None:
-        """Frames of at most one second; each ``audio`` header preceded by the ``words`` that
-        start in its frame (times on the context's timeline)."""
-        base = context.samples / audio.SAMPLE_RATE
-        for starting, frame in word_frames(chunk, self._frame_bytes, base, self._word_timestamps):
+    async def _send_chunk(self, context: _Context, chunk: Rendered, encoder: StreamEncoder) -> None:
+        """One segment's audio (encoded as the session asked), with its word timings."""
+        seconds = context.framer.segment(chunk)
+        await self._send_audio(context, await encoder.encode(chunk.pcm), seconds)
+
+    async def _send_audio(self, context: _Context, data: bytes, seconds: float = 0.0) -> None:
+        """Frames of at most one second of PCM; each ``audio`` header preceded by the ``words``
+        that start in its frame (times on the context's timeline)."""
+        for frame in context.framer.frames(data, seconds):
             context.chunks += 1
             messages: list[dict[str, Any]] = []
-            if starting:
+            if frame.words:
                 messages.append(
                     {
                         "type": "words",
                         "context_id": context.id,
                         "chunk_id": context.chunks,
-                        "words": starting,
+                        "words": frame.words,
                     }
                 )
             messages.append(
@@ -434,20 +448,22 @@ class ContextSession:
                     "type": "audio",
                     "context_id": context.id,
                     "chunk_id": context.chunks,
-                    "size": len(frame),
+                    "size": len(frame.data),
                 }
             )
             # Shielded: a cancel arriving mid-send must not split a header from its frame.
-            await asyncio.shield(self._send(*messages, data=frame))
-        context.samples += len(chunk.pcm) // audio.SAMPLE_WIDTH
+            await asyncio.shield(self._send(*messages, data=frame.data, seconds=frame.seconds))
 
-    async def _send(self, *messages: dict[str, Any], data: bytes | None = None) -> None:
-        """Messages (and a binary frame) in one piece: no other context's send comes between."""
+    async def _send(
+        self, *messages: dict[str, Any], data: bytes | None = None, seconds: float = 0.0
+    ) -> None:
+        """Messages (and a binary frame of ``seconds`` of speech) in one piece: no other
+        context's send comes between."""
         async with self._send_lock:
             for message in messages:
                 await self._channel.send_json(message)
             if data is not None:
-                await self._channel.send_bytes(data)
+                await self._channel.send_bytes(data, seconds)
 
 
 class _ContextTimeoutError(ClientError):
@@ -490,6 +506,7 @@ async def serve_contexts(
     *,
     init: dict[str, Any],
     params: SpeechParams,
+    output: OutputFormat,
     counters: ContextCounters,
     going_away: asyncio.Event | None = None,
     leave: Callable[[], None] | None = None,
@@ -505,6 +522,7 @@ async def serve_contexts(
     words = word_request(init, engine, params)
     ready: dict[str, Any] = {
         **ready_message(engine, params, PROTOCOL_VERSION),
+        **output.ready_fields(),
         **words.ready_fields(),
         "max_contexts": limits.max_contexts,
         "context_idle_timeout": limits.idle_timeout,
@@ -516,6 +534,7 @@ async def serve_contexts(
         engine,
         limits,
         params=params,
+        output=output,
         word_timestamps=words.enabled,
         counters=counters,
         going_away=going_away,

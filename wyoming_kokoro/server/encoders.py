@@ -6,6 +6,9 @@ write into an in-memory sink that is drained after every segment, so a client re
 encoder has produced as soon as a segment is spoken, not when the whole reply is done. The
 output is written for a pipe, never seeked: a WAV header carries unknown sizes (0xFFFFFFFF, as
 OpenAI streams it), MP3 has no Xing header to patch, FLAC no total length.
+
+An encoder may also change the sample rate and the channel count (a voice satellite asks for
+16 kHz; a media player for stereo): PyAV's resampler (libswresample) runs before the codec.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Protocol
 
 import av
 import numpy as np
+from av.audio.frame import AudioFrame
 from av.audio.stream import AudioStream
 from av.container import OutputContainer
 
@@ -64,19 +68,68 @@ class Encoder(Protocol):
         """Release the encoder early (the client went away); safe after :meth:`finish`."""
 
 
+#: Channel layouts by channel count: speech is mono, a stereo request gets it on both sides.
+LAYOUTS = {1: "mono", 2: "stereo"}
+
+
+class Resampler:
+    """The engine's PCM (s16le, mono, at its rate) to s16 frames at another rate or layout.
+
+    Keeps the filter's history between segments, so joins stay seamless; :meth:`flush` once
+    at the end hands out the samples it still holds.
+    """
+
+    def __init__(self, sample_rate: int, channels: int) -> None:
+        self._resampler = av.AudioResampler(
+            format="s16", layout=LAYOUTS[channels], rate=sample_rate
+        )
+
+    def frames(self, pcm: bytes) -> list[AudioFrame]:
+        """One segment resampled (a few samples may follow with the next one)."""
+        samples = np.frombuffer(pcm, dtype="<i2").reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
+        frame.sample_rate = audio.SAMPLE_RATE
+        return list(self._resampler.resample(frame))
+
+    def flush(self) -> list[AudioFrame]:
+        """The samples still in the filter."""
+        return list(self._resampler.resample(None))
+
+
+def _frame_bytes(frames: list[AudioFrame]) -> bytes:
+    """Packed s16 frames as interleaved s16le bytes."""
+    return b"".join(frame.to_ndarray().astype("<i2", copy=False).tobytes() for frame in frames)
+
+
 class RawPcm:
-    """``pcm``: the engine's samples as they are (s16le, 24 kHz, mono)."""
+    """``pcm``: s16le samples, the engine's as they are unless another rate or layout is asked."""
+
+    def __init__(self, sample_rate: int = audio.SAMPLE_RATE, channels: int = 1) -> None:
+        self._resampler = (
+            None
+            if (sample_rate, channels) == (audio.SAMPLE_RATE, 1)
+            else Resampler(sample_rate, channels)
+        )
+        self._finished = False
 
     def encode(self, pcm: bytes) -> bytes:
-        """The segment itself."""
-        return pcm
+        """The segment itself, or resampled."""
+        if self._resampler is None:
+            return pcm
+        if not pcm or self._finished:
+            return b""
+        return _frame_bytes(self._resampler.frames(pcm))
 
     def finish(self) -> bytes:
-        """Nothing is held back."""
-        return b""
+        """Nothing is held back, but for what the resampler still holds."""
+        if self._resampler is None or self._finished:
+            return b""
+        self._finished = True
+        return _frame_bytes(self._resampler.flush())
 
     def close(self) -> None:
         """Nothing to release."""
+        self._finished = True
 
 
 class _Sink:
@@ -102,11 +155,16 @@ class AvEncoder:
     ``close`` for a cancelled response waits for an ``encode`` still running in another thread.
     """
 
-    def __init__(self, audio_format: AudioFormat, sample_rate: int = audio.SAMPLE_RATE) -> None:
+    def __init__(
+        self,
+        audio_format: AudioFormat,
+        sample_rate: int = audio.SAMPLE_RATE,
+        channels: int = 1,
+    ) -> None:
         if audio_format.container is None or audio_format.codec is None:
             raise ValueError(f"{audio_format.name} is not an encoded format")
+        self._resampler = Resampler(sample_rate, channels)
         self._sink = _Sink()
-        self._sample_rate = sample_rate
         self._container: OutputContainer = av.open(
             self._sink,
             "w",
@@ -117,7 +175,7 @@ class AvEncoder:
         )
         stream = self._container.add_stream(audio_format.codec, rate=sample_rate)
         assert isinstance(stream, AudioStream)
-        stream.layout = "mono"
+        stream.layout = LAYOUTS[channels]
         self._stream = stream
         self._pts = 0
         self._closed = False
@@ -127,19 +185,21 @@ class AvEncoder:
         """Encode a segment; what the codec holds back (a partial frame) follows later."""
         with self._lock:
             if pcm and not self._closed:
-                samples = np.frombuffer(pcm, dtype="<i2").reshape(1, -1)
-                frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
-                frame.sample_rate = self._sample_rate
-                frame.pts = self._pts
-                self._pts += frame.samples
-                self._container.mux(self._stream.encode(frame))
+                self._encode(self._resampler.frames(pcm))
             return self._sink.drain()
+
+    def _encode(self, frames: list[AudioFrame]) -> None:
+        for frame in frames:
+            frame.pts = self._pts
+            self._pts += frame.samples
+            self._container.mux(self._stream.encode(frame))
 
     def finish(self) -> bytes:
         """Flush the codec, write the trailer, close; the last bytes."""
         with self._lock:
             if not self._closed:
                 self._closed = True
+                self._encode(self._resampler.flush())
                 self._container.mux(self._stream.encode(None))
                 self._container.close()
             return self._sink.drain()
@@ -152,9 +212,10 @@ class AvEncoder:
                 self._container.close()
 
 
-def new_encoder(name: str) -> Encoder:
-    """A fresh encoder for ``response_format`` ``name`` (a key of :data:`FORMATS`)."""
+def new_encoder(name: str, sample_rate: int = audio.SAMPLE_RATE, channels: int = 1) -> Encoder:
+    """A fresh encoder for ``response_format`` ``name`` (a key of :data:`FORMATS`), writing
+    ``sample_rate`` Hz and ``channels`` channels (of :data:`LAYOUTS`)."""
     audio_format = FORMATS[name]
     if audio_format.container is None:
-        return RawPcm()
-    return AvEncoder(audio_format)
+        return RawPcm(sample_rate, channels)
+    return AvEncoder(audio_format, sample_rate, channels)

@@ -19,10 +19,11 @@ from ..engine import Engine, SpeechParams, audio
 from ..engine.engine import Rendered
 from .appkeys import CONTEXTS_KEY, ENGINE_KEY, METRICS_KEY, SESSIONS_KEY, SETTINGS_KEY
 from .contexts import is_v2_message, requested_protocol, serve_contexts
+from .output_format import parse_output_format
 from .protocol import ClientError, TextBudget, frame_bytes, parse_init, ready_message
 from .sessions import Session
 from .websocket import Channel, serve_session
-from .wordframes import word_frames, word_request
+from .wordframes import Framer, word_request
 
 PROTOCOL_VERSION = 1
 LIVE_PATH = "/ws/tts/live"
@@ -45,6 +46,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
         init = parse_init(await channel.receive_text(limits.idle_timeout, "init message"))
         version = requested_protocol(init)
         params = init_params(engine, init)
+        output = parse_output_format(init)
         if version == 2:
             await serve_contexts(
                 _SessionChannel(channel, session),
@@ -52,6 +54,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
                 limits,
                 init=init,
                 params=params,
+                output=output,
                 counters=counters,
                 going_away=sessions.drain_started,
                 leave=channel.shut_down,
@@ -61,7 +64,11 @@ async def handle(request: web.Request) -> web.StreamResponse:
             return
         words = word_request(init, engine, params)
         await channel.send_json(
-            {**ready_message(engine, params, PROTOCOL_VERSION), **words.ready_fields()}
+            {
+                **ready_message(engine, params, PROTOCOL_VERSION),
+                **output.ready_fields(),
+                **words.ready_fields(),
+            }
         )
         budget = TextBudget(limits, "Text frame")
 
@@ -78,30 +85,38 @@ async def handle(request: web.Request) -> web.StreamResponse:
             session.text_received()
             return piece
 
-        frame_size = frame_bytes(engine)
+        framer = Framer(frame_bytes(engine), words.enabled)
         chunk_id = 0
-        samples = 0  # sent so far: the words' timeline
-        async with channel.read_ahead(next_piece) as pieces:
-            stream = (
-                engine.stream_timed(pieces, params)
-                if words.enabled
-                else _untimed(engine.stream(pieces, params))
-            )
-            async with contextlib.aclosing(stream):
-                async for chunk in stream:
-                    base = samples / engine.sample_rate
-                    for starting, frame in word_frames(chunk, frame_size, base, words.enabled):
-                        chunk_id += 1
-                        if starting:
-                            await channel.send_json(
-                                {"type": "words", "chunk_id": chunk_id, "words": starting}
-                            )
-                        await channel.send_json(
-                            {"type": "audio", "chunk_id": chunk_id, "size": len(frame)}
-                        )
-                        await channel.send_bytes(frame)
-                        session.audio_sent(audio.duration_seconds(frame))
-                    samples += len(chunk.pcm) // engine.sample_width
+
+        async def send(data: bytes, seconds: float) -> None:
+            nonlocal chunk_id
+            for frame in framer.frames(data, seconds):
+                chunk_id += 1
+                if frame.words:
+                    await channel.send_json(
+                        {"type": "words", "chunk_id": chunk_id, "words": frame.words}
+                    )
+                await channel.send_json(
+                    {"type": "audio", "chunk_id": chunk_id, "size": len(frame.data)}
+                )
+                await channel.send_bytes(frame.data)
+                session.audio_sent(frame.seconds)
+
+        encoder = output.encoder()
+        try:
+            async with channel.read_ahead(next_piece) as pieces:
+                stream = (
+                    engine.stream_timed(pieces, params)
+                    if words.enabled
+                    else _untimed(engine.stream(pieces, params))
+                )
+                async with contextlib.aclosing(stream):
+                    async for chunk in stream:
+                        seconds = framer.segment(chunk)
+                        await send(await encoder.encode(chunk.pcm), seconds)
+            await send(await encoder.finish(), 0.0)
+        finally:
+            await encoder.close()
         await channel.send_json(
             {"type": "end", "total_chunks": chunk_id, "message": "Stream completed"}
         )
@@ -132,9 +147,9 @@ class _SessionChannel:
     async def send_json(self, message: dict[str, Any]) -> None:
         await self._channel.send_json(message)
 
-    async def send_bytes(self, data: bytes) -> None:
+    async def send_bytes(self, data: bytes, seconds: float | None = None) -> None:
         await self._channel.send_bytes(data)
-        self._session.audio_sent(audio.duration_seconds(data))
+        self._session.audio_sent(audio.duration_seconds(data) if seconds is None else seconds)
 
     async def receive_text(self, idle_timeout: float, waiting_for: str) -> str:
         text = await self._channel.receive_text(idle_timeout, waiting_for)

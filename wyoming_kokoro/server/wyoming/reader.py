@@ -10,6 +10,7 @@ timeout once its first byte has, and every problem becomes an :class:`EventError
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +53,11 @@ class EventLimits:
         return cls(max_text_chars * _JSON_BYTES_PER_CHAR + _EVENT_MARGIN, idle_timeout)
 
 
+#: The request line of an HTTP client knocking at the wrong port: one refusal, not one per
+#: header line.
+_HTTP_REQUEST = re.compile(rb"[A-Z]{3,10} \S+ HTTP/\d")
+
+
 async def read_event(reader: asyncio.StreamReader, limits: EventLimits) -> Event | None:
     """The next event; None when the client closed the connection (even mid-event).
 
@@ -64,6 +70,13 @@ async def read_event(reader: asyncio.StreamReader, limits: EventLimits) -> Event
     try:
         async with asyncio.timeout(limits.idle_timeout):
             line = first if first == b"\n" else first + await _read_line(reader, limits.max_bytes)
+            if _HTTP_REQUEST.match(line):
+                raise EventError(
+                    "An HTTP request came to the Wyoming port; HTTP and WebSocket clients "
+                    "(the Kokoro Live integration, the speech API) use the live port",
+                    "not-wyoming",
+                    fatal=True,
+                )
             header = _parse_json(line, "header line")
             data_length = _length(header, "data_length", limits.max_bytes)
             payload_length = _length(header, "payload_length", limits.max_bytes)
