@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from ..engine import Engine, SpeechParams, audio
+from . import auth
 from .appkeys import CONTEXTS_KEY, ENGINE_KEY, SESSIONS_KEY, SETTINGS_KEY
 from .contexts import is_v2_message, requested_protocol, serve_contexts
 from .protocol import ClientError, TextBudget, frame_bytes, parse_init, ready_message
@@ -39,6 +40,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
 
     async def session(channel: Channel, session: Session) -> None:
         init = parse_init(await channel.receive_text(limits.idle_timeout, "init message"))
+        auth.check_init(request, DOOR, init)
         version = requested_protocol(init)
         params = init_params(engine, init)
         if version == 2:
