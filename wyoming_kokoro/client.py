@@ -16,6 +16,7 @@ import binascii
 import contextlib
 import json
 import logging
+import os
 import socket
 import time
 import urllib.parse
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
-from .config import DEFAULT_LIVE_PORT
+from .config import API_KEY_ENV, DEFAULT_LIVE_PORT
 from .texttape import TextTape
 
 if TYPE_CHECKING:
@@ -93,6 +94,18 @@ class KokoroServerError(KokoroError):
         self.code = code
 
 
+class KokoroAuthError(KokoroServerError):
+    """The server needs an API key and this one is missing or wrong (HTTP 401 at the handshake);
+    trying again with the same key cannot succeed."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            f"{url} refused the API key (HTTP 401): pass api_key= or set ${API_KEY_ENV}",
+            "invalid_api_key",
+        )
+        self.url = url
+
+
 class KokoroProtocolError(KokoroError):
     """The server sent something the protocol does not allow (chunk out of order, bad size)."""
 
@@ -106,6 +119,8 @@ class KokoroClientConfig:
     language: str | None = None
     speed: float | None = None
     mode: Mode = "live"
+    #: The server's API key (None: ``$KOKORO_LIVE_API_KEY``, if set).
+    api_key: str | None = None
     open_timeout: float = 5.0
     #: Longest wait for the server while it owes us something (ready, audio, end).
     receive_timeout: float = 30.0
@@ -135,11 +150,20 @@ def endpoint_urls(url: str) -> tuple[str, str]:
     return build(LIVE_PATH), build(BUFFERED_PATH)
 
 
-async def _connect(url: str, open_timeout: float) -> ClientConnection:
-    """Open a WebSocket, turning every way that can fail into a KokoroConnectionError."""
+def api_key_or_env(api_key: str | None) -> str | None:
+    """``api_key``, else ``$KOKORO_LIVE_API_KEY`` (None or empty: send no key)."""
+    key = os.environ.get(API_KEY_ENV, "") if api_key is None else api_key
+    return key.strip() or None
+
+
+async def _connect(url: str, open_timeout: float, api_key: str | None = None) -> ClientConnection:
+    """Open a WebSocket (sending ``api_key`` as a bearer token), turning every way that can fail
+    into a KokoroConnectionError (:class:`KokoroAuthError` for a refused key)."""
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
     try:
         ws = await connect(
             url,
+            additional_headers=headers,
             open_timeout=open_timeout,
             close_timeout=2.0,
             compression=None,
@@ -147,6 +171,8 @@ async def _connect(url: str, open_timeout: float) -> ClientConnection:
             max_queue=RECEIVE_QUEUE_FRAMES,
         )
     except InvalidStatus as error:
+        if error.response.status_code == 401:
+            raise KokoroAuthError(url) from None
         raise KokoroEndpointUnavailableError(url, error.response.status_code) from None
     except (InvalidHandshake, InvalidURI) as error:
         raise KokoroConnectionError(f"WebSocket handshake with {url} failed: {error}") from None
@@ -262,7 +288,8 @@ class KokoroClient:
     """Text-to-speech through a Kokoro Live server, for a voicebot's TTS service.
 
     ``url`` is the server (``ws://host:port``, ``http://host:port`` or either endpoint's URL);
-    ``voice``, ``language`` and ``speed`` left None take the server's defaults.
+    ``voice``, ``language`` and ``speed`` left None take the server's defaults. ``api_key``
+    is sent to a server that needs one (None: ``$KOKORO_LIVE_API_KEY``, if set).
     """
 
     def __init__(
@@ -273,10 +300,12 @@ class KokoroClient:
         language: str | None = None,
         speed: float | None = None,
         mode: Mode = "live",
+        api_key: str | None = None,
         open_timeout: float = 5.0,
         receive_timeout: float = 30.0,
     ) -> None:
         self.url = url
+        self.api_key = api_key_or_env(api_key)
         self.voice = voice
         self.language = language
         self.speed = speed
@@ -301,6 +330,7 @@ class KokoroClient:
             language=self.language,
             speed=self.speed,
             word_timestamps=word_timestamps,
+            api_key=self.api_key,
             open_timeout=self.open_timeout,
             receive_timeout=self.receive_timeout,
         )
@@ -319,7 +349,7 @@ class KokoroClient:
             stream = self.buffered_stream_synthesis(text_generator)
         else:
             try:
-                ws = await _connect(self.live_url, self.open_timeout)
+                ws = await _connect(self.live_url, self.open_timeout, self.api_key)
             except KokoroEndpointUnavailableError as error:
                 self._note_live_refused(error)
                 stream = self.buffered_stream_synthesis(text_generator)
@@ -352,7 +382,7 @@ class KokoroClient:
         Stop iterating (or ``aclose()``) to interrupt: the socket closes at once and the server
         cancels the rest of the synthesis.
         """
-        ws = await _connect(self.live_url, self.open_timeout)
+        ws = await _connect(self.live_url, self.open_timeout, self.api_key)
         async with contextlib.aclosing(self._live_retrying(ws, text_generator)) as stream:
             async for chunk in stream:
                 yield chunk
@@ -376,7 +406,7 @@ class KokoroClient:
                     if played or attempt == RETRIES_BEFORE_AUDIO or not _cut_off(error, ws):
                         raise
                     _LOGGER.warning("%s before any audio; retrying on a fresh connection", error)
-                ws = await _connect(self.live_url, self.open_timeout)
+                ws = await _connect(self.live_url, self.open_timeout, self.api_key)
         finally:
             await tape.aclose()
 
@@ -443,7 +473,7 @@ class KokoroClient:
         self, text_generator: AsyncIterable[str]
     ) -> AsyncGenerator[bytes, None]:
         """The async.ai-style endpoint: the server speaks once the text is complete."""
-        ws = await _connect(self.buffered_url, self.open_timeout)
+        ws = await _connect(self.buffered_url, self.open_timeout, self.api_key)
         session = _Session(ws, self.receive_timeout)
         try:
             await self._send(ws, json.dumps(self._init_message("buffered")))
@@ -488,6 +518,7 @@ class KokoroLocalProvider(KokoroClient):
             language=self.config.language,
             speed=self.config.speed,
             mode=self.config.mode,
+            api_key=self.config.api_key,
             open_timeout=self.config.open_timeout,
             receive_timeout=self.config.receive_timeout,
         )
@@ -537,6 +568,7 @@ async def collect(stream: AsyncGenerator[bytes, None]) -> bytes:
 
 __all__ = [
     "DEFAULT_URL",
+    "KokoroAuthError",
     "KokoroClient",
     "KokoroClientConfig",
     "KokoroConnectionError",
