@@ -17,7 +17,14 @@ from ..engine import Engine, SpeechParams, audio
 from . import auth
 from .appkeys import CONTEXTS_KEY, ENGINE_KEY, SESSIONS_KEY, SETTINGS_KEY
 from .contexts import is_v2_message, requested_protocol, serve_contexts
-from .protocol import ClientError, TextBudget, frame_bytes, parse_init, ready_message
+from .protocol import (
+    ClientError,
+    TextBudget,
+    UnauthorizedError,
+    frame_bytes,
+    parse_init,
+    ready_message,
+)
 from .sessions import Session
 from .websocket import Channel, serve_session
 
@@ -92,7 +99,9 @@ async def handle(request: web.Request) -> web.StreamResponse:
 
 
 def error_message(error: BaseException) -> dict[str, Any]:
-    """The live protocol's ``error`` message."""
+    """The live protocol's ``error`` message (a refused key says so in ``code``)."""
+    if isinstance(error, UnauthorizedError):
+        return {"type": "error", "message": str(error), "code": "invalid_api_key"}
     return {"type": "error", "message": str(error)}
 
 
