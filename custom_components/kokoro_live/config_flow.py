@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -206,6 +207,37 @@ class KokoroLiveConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
             errors=errors,
             description_placeholders=self._placeholders,
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The server refused the entry's API key (its keys were rotated)."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the server's new key; it is checked with a live session before it is saved."""
+        entry = self._get_reauth_entry()
+        host, port = entry.data[CONF_HOST], entry.data[CONF_PORT]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            api_key = _api_key(user_input.get(CONF_API_KEY))
+            errors = await self._async_validate(host, port, api_key)
+            if not errors:
+                return self.async_update_reload_and_abort(
+                    entry, data=_entry_data(host, port, api_key)
+                )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema(
+                {
+                    vol.Optional(CONF_API_KEY): TextSelector(
+                        TextSelectorConfig(type=TextSelectorType.PASSWORD)
+                    )
+                }
+            ),
+            errors=errors,
+            description_placeholders={"address": f"{host}:{port}", **self._placeholders},
         )
 
     async def async_step_hassio(self, discovery_info: HassioServiceInfo) -> ConfigFlowResult:

@@ -4,7 +4,12 @@ key, then the right one), reconfigure, add-on discovery with its key, and diagno
 from __future__ import annotations
 
 import pytest
-from homeassistant.config_entries import SOURCE_HASSIO, SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import (
+    SOURCE_HASSIO,
+    SOURCE_REAUTH,
+    SOURCE_USER,
+    ConfigEntryState,
+)
 from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -64,13 +69,31 @@ async def test_user_flow_wrong_key_then_right_key(
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 
-async def test_entry_with_a_wrong_key_does_not_load(
+async def test_a_refused_key_starts_reauthentication(
     hass: HomeAssistant, keyed_kokoro_server: KokoroServer
 ) -> None:
-    entry = keyed_entry(keyed_kokoro_server.live_port, WRONG_KEY)
+    """The server's keys changed: the entry does not load and asks for the new key, which is
+    checked (a wrong one is refused on the form) before the entry reloads with it."""
+    port = keyed_kokoro_server.live_port
+    entry = keyed_entry(port, WRONG_KEY)
     entry.add_to_hass(hass)
     assert not await hass.config_entries.async_setup(entry.entry_id)
-    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    flow_id = flows[0]["flow_id"]
+
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_API_KEY: WRONG_KEY})
+    assert result["step_id"] == "reauth_confirm"
+    assert result["errors"] == {CONF_API_KEY: "invalid_api_key"}
+    assert result["description_placeholders"]["address"] == f"{HOST}:{port}"
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_API_KEY: API_KEY})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert entry.data == {CONF_HOST: HOST, CONF_PORT: port, CONF_API_KEY: API_KEY}
+    assert entry.state is ConfigEntryState.LOADED
+    assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_reconfigure_sets_and_clears_the_key(
