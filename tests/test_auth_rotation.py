@@ -87,6 +87,10 @@ def test_keys_from_flags_environment_and_file(
     settings = parse_settings(["--api-key", OLD_KEY, "--api-key", NEW_KEY, "--public-metrics"])
     assert settings.api_keys == (OLD_KEY, NEW_KEY, ENV_KEY)
     assert settings.public_metrics
+    monkeypatch.setenv(API_KEY_ENV, "with space")
+    with pytest.raises(SystemExit):
+        parse_settings([])
+    assert "The API key from $KOKORO_LIVE_API_KEY has characters" in capsys.readouterr().err
     monkeypatch.delenv(API_KEY_ENV)
     assert parse_settings([]).api_keys == ()
 

@@ -284,11 +284,11 @@ def _api_keys(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tupl
     """The keys of the flags and the environment, each checked, and the key file readable."""
     from .server.auth import ApiKeyError, check_key, read_key_file
 
-    keys = list(args.api_key)
+    sources = [(key, "--api-key") for key in args.api_key]
     if env_key := os.environ.get(API_KEY_ENV, "").strip():
-        keys.append(env_key)
+        sources.append((env_key, f"${API_KEY_ENV}"))
     try:
-        checked = tuple(check_key(key, "--api-key") for key in keys)
+        checked = tuple(check_key(key, where) for key, where in sources)
         if args.api_key_file is not None:
             read_key_file(args.api_key_file)
     except ApiKeyError as error:
