@@ -98,6 +98,8 @@ async def test_pipecat_service_with_the_key(server: LiveServer) -> None:
         url=url(server),
         api_key=KEY,
         settings=KokoroLiveTTSService.Settings(voice="jf_alpha", language="en-us"),
+        # Pipecat ends a reply that has no audio after 3 s; a loaded test machine may be slower.
+        stop_frame_timeout_s=30.0,
     )
     running = Bot(tts)
     await running.start()
