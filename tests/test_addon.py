@@ -353,6 +353,8 @@ def test_config_defaults_give_the_expected_settings(config: dict[str, Any]) -> N
         ({"threads": 3}, {"threads": 3}),
         ({"threads": None}, {"threads": None}),
         ({"debug_logging": True}, {"debug": True}),
+        ({"api_key": " kl-addon-key-01 "}, {"api_keys": ("kl-addon-key-01",)}),
+        ({"api_key": ""}, {"api_keys": ()}),
     ],
 )
 def test_each_option_maps_to_its_setting(
@@ -402,6 +404,8 @@ def test_later_flags_override_the_options(config: dict[str, Any]) -> None:
         ({"max_sessions": -1}, "max_sessions must be at least 1"),
         ({"debug_logging": "yes"}, "debug_logging must be true or false"),
         ({"voice": None}, "option voice is missing"),
+        ({"api_key": "two words"}, "The API key from the api_key option has characters other"),
+        ({"api_key": 12345}, "api_key must be text, not a number"),
     ],
 )
 def test_bad_options_raise_a_clear_error(

@@ -174,6 +174,22 @@ async def test_announce_posts_every_service_with_the_addon_hostname(
         assert post.headers["Content-Type"] == "application/json"
 
 
+async def test_the_live_service_carries_the_api_key_and_the_log_hides_it(
+    supervisor: FakeSupervisor, caplog: pytest.LogCaptureFixture
+) -> None:
+    key = "kl-addon-discovery-key-7"
+    services = services_for(settings_from_args(build_parser().parse_args(["--api-key", key])))
+    caplog.set_level(logging.INFO)
+    assert await announce(services, supervisor_url=supervisor.url, token=TOKEN)
+    configs = {p.json()["service"]: p.json()["config"] for p in supervisor.posts()}
+    assert configs == {
+        "wyoming": {"uri": f"tcp://{HOSTNAME}:10200"},  # Wyoming has no keys
+        "kokoro_live": {"host": HOSTNAME, "port": 8880, "api_key": key},
+    }
+    assert "Announced kokoro_live" in caplog.text
+    assert key not in caplog.text and key not in repr(services)
+
+
 async def test_token_and_url_come_from_the_environment(
     supervisor: FakeSupervisor, monkeypatch: pytest.MonkeyPatch
 ) -> None:

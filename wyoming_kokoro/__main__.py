@@ -54,6 +54,9 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             live = LiveServer(engine, settings)
             await live.start()
             servers.append(live)
+            _announce_keys(live)
+            if settings.api_key_file is not None:
+                _reload_keys_on_sighup(live)
         if settings.wyoming:
             # Over stdio with nothing else to serve, the process ends with its one client.
             wyoming = WyomingServer(
@@ -93,6 +96,46 @@ def _on_signals(stop: asyncio.Event) -> asyncio.Event:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, on_signal)
     return force
+
+
+def _announce_keys(live: LiveServer) -> None:
+    """Say whether the live port needs a key (how many are accepted, never which)."""
+    from .server.auth import API_KEYS_KEY
+
+    keys = live.app[API_KEYS_KEY]
+    if not keys.required:
+        _LOGGER.info("The live port needs no API key (--api-key sets one)")
+        return
+    _LOGGER.info("The live port needs an API key: %d accepted", len(keys))
+    if not len(keys):
+        _LOGGER.warning("No API key is accepted: every request needing one is refused")
+
+
+def _reload_keys_on_sighup(live: LiveServer) -> None:
+    """SIGHUP reads ``--api-key-file`` again (in a thread); a file that cannot be read leaves
+    the keys in use as they were."""
+    from .server.auth import API_KEYS_KEY, ApiKeyError
+
+    keys = live.app[API_KEYS_KEY]
+    pending: set[asyncio.Task[None]] = set()
+
+    async def reload() -> None:
+        try:
+            count = await asyncio.to_thread(keys.reload)
+        except ApiKeyError as error:
+            _LOGGER.error("API keys not reloaded, the previous ones stay in use: %s", error)
+            return
+        _LOGGER.info("API keys reloaded from %s: %d accepted", keys.file, count)
+        if count == 0:
+            _LOGGER.warning("No API key is accepted now: every request needing one is refused")
+
+    def on_sighup() -> None:
+        task = asyncio.create_task(reload())
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, on_sighup)
 
 
 async def _hold_live_port(settings: Settings) -> LoadingServer:

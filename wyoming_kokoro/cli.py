@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .config import DEVICE_CHOICES, MAX_SPEED, MIN_SPEED, Limits, Settings
+from .config import API_KEY_ENV, DEVICE_CHOICES, MAX_SPEED, MIN_SPEED, Limits, Settings
 from .schema import RequestError, check_positive_int, check_speed
 
 DEFAULTS = Settings()
@@ -275,6 +276,46 @@ def _live_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _auth_flags(parser: argparse.ArgumentParser) -> None:
+    auth = parser.add_argument_group("API keys (docs/security.md)")
+    auth.add_argument(
+        "--api-key",
+        action="append",
+        default=list(DEFAULTS.api_keys),
+        metavar="KEY",
+        help="a key clients must present on the live port (repeatable, to rotate keys "
+        f"without downtime); also read from ${API_KEY_ENV}. Without any key the live port "
+        "is open to every caller",
+    )
+    auth.add_argument(
+        "--api-key-file",
+        type=Path,
+        metavar="PATH",
+        help="more keys, one a line ('#' comments), read again on SIGHUP",
+    )
+    auth.add_argument(
+        "--public-metrics",
+        action="store_true",
+        help="serve /metrics without a key when keys are set (other routes still need one)",
+    )
+
+
+def _api_keys(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[str, ...]:
+    """The keys of the flags and the environment, each checked, and the key file readable."""
+    from .server.auth import ApiKeyError, check_key, read_key_file
+
+    sources = [(key, "--api-key") for key in args.api_key]
+    if env_key := os.environ.get(API_KEY_ENV, "").strip():
+        sources.append((env_key, f"${API_KEY_ENV}"))
+    try:
+        checked = tuple(check_key(key, where) for key, where in sources)
+        if args.api_key_file is not None:
+            read_key_file(args.api_key_file)
+    except ApiKeyError as error:
+        parser.error(str(error))
+    return checked
+
+
 def _wyoming_flags(parser: argparse.ArgumentParser) -> None:
     wyoming = parser.add_argument_group("Wyoming server")
     wyoming.add_argument("--uri", default=DEFAULTS.uri, help="tcp://, unix:// or stdio://")
@@ -304,6 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     _model_flags(parser)
     _speech_flags(parser)
     _live_flags(parser)
+    _auth_flags(parser)
     _wyoming_flags(parser)
     parser.add_argument(
         "--addon-options",
@@ -323,8 +365,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def settings_from_args(args: argparse.Namespace) -> Settings:
-    """Turn parsed flags into Settings."""
+def settings_from_args(
+    args: argparse.Namespace, api_keys: tuple[str, ...] | None = None
+) -> Settings:
+    """Turn parsed flags into Settings (``api_keys``: checked keys, else the flags' own)."""
     return Settings(
         model=args.model,
         voices=args.voices,
@@ -359,6 +403,9 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         ),
         openai_voices=tuple(args.openai_voice),
         cors_origins=tuple(args.cors_origin),
+        api_keys=tuple(args.api_key) if api_keys is None else api_keys,
+        api_key_file=args.api_key_file,
+        public_metrics=args.public_metrics,
         drain_timeout=args.drain_timeout,
         debug=args.debug,
         addon=args.addon_options is not None,
@@ -367,4 +414,6 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 def parse_settings(argv: Sequence[str] | None = None) -> Settings:
     """Flags (and add-on options, which become flags) to Settings; exits 2 on bad input."""
-    return settings_from_args(build_parser().parse_args(argv))
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return settings_from_args(args, _api_keys(parser, args))

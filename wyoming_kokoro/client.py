@@ -30,11 +30,13 @@ from .connection import KokoroConnection
 from .texttape import TextTape
 from .wsclient import (
     RETRYABLE_CLOSE_CODES,
+    KokoroAuthError,
     KokoroConnectionError,
     KokoroEndpointUnavailableError,
     KokoroError,
     KokoroProtocolError,
     KokoroServerError,
+    api_key_or_env,
     json_object,
     open_websocket,
 )
@@ -70,6 +72,8 @@ class KokoroClientConfig:
     language: str | None = None
     speed: float | None = None
     mode: Mode = "live"
+    #: The server's API key (None: ``$KOKORO_LIVE_API_KEY``, if set).
+    api_key: str | None = None
     open_timeout: float = 5.0
     #: Longest wait for the server while it owes us something (ready, audio, end).
     receive_timeout: float = 30.0
@@ -185,7 +189,8 @@ class KokoroClient:
     """Text-to-speech through a Kokoro Live server, for a voicebot's TTS service.
 
     ``url`` is the server (``ws://host:port``, ``http://host:port`` or either endpoint's URL);
-    ``voice``, ``language`` and ``speed`` left None take the server's defaults.
+    ``voice``, ``language`` and ``speed`` left None take the server's defaults. ``api_key``
+    is sent to a server that needs one (None: ``$KOKORO_LIVE_API_KEY``, if set).
     """
 
     def __init__(
@@ -196,10 +201,12 @@ class KokoroClient:
         language: str | None = None,
         speed: float | None = None,
         mode: Mode = "live",
+        api_key: str | None = None,
         open_timeout: float = 5.0,
         receive_timeout: float = 30.0,
     ) -> None:
         self.url = url
+        self.api_key = api_key_or_env(api_key)
         self.voice = voice
         self.language = language
         self.speed = speed
@@ -222,6 +229,7 @@ class KokoroClient:
             language=self.language,
             speed=self.speed,
             word_timestamps=word_timestamps,
+            api_key=self.api_key,
             open_timeout=self.open_timeout,
             receive_timeout=self.receive_timeout,
         )
@@ -240,7 +248,7 @@ class KokoroClient:
             stream = self.buffered_stream_synthesis(text_generator)
         else:
             try:
-                ws = await open_websocket(self.live_url, self.open_timeout)
+                ws = await open_websocket(self.live_url, self.open_timeout, self.api_key)
             except KokoroEndpointUnavailableError as error:
                 self._note_live_refused(error)
                 stream = self.buffered_stream_synthesis(text_generator)
@@ -273,7 +281,7 @@ class KokoroClient:
         Stop iterating (or ``aclose()``) to interrupt: the socket closes at once and the server
         cancels the rest of the synthesis.
         """
-        ws = await open_websocket(self.live_url, self.open_timeout)
+        ws = await open_websocket(self.live_url, self.open_timeout, self.api_key)
         async with contextlib.aclosing(self._live_retrying(ws, text_generator)) as stream:
             async for chunk in stream:
                 yield chunk
@@ -297,7 +305,7 @@ class KokoroClient:
                     if played or attempt == RETRIES_BEFORE_AUDIO or not _cut_off(error, ws):
                         raise
                     _LOGGER.warning("%s before any audio; retrying on a fresh connection", error)
-                ws = await open_websocket(self.live_url, self.open_timeout)
+                ws = await open_websocket(self.live_url, self.open_timeout, self.api_key)
         finally:
             await tape.aclose()
 
@@ -364,7 +372,7 @@ class KokoroClient:
         self, text_generator: AsyncIterable[str]
     ) -> AsyncGenerator[bytes, None]:
         """The async.ai-style endpoint: the server speaks once the text is complete."""
-        ws = await open_websocket(self.buffered_url, self.open_timeout)
+        ws = await open_websocket(self.buffered_url, self.open_timeout, self.api_key)
         session = _Session(ws, self.receive_timeout)
         try:
             await self._send(ws, json.dumps(self._init_message("buffered")))
@@ -409,6 +417,7 @@ class KokoroLocalProvider(KokoroClient):
             language=self.config.language,
             speed=self.config.speed,
             mode=self.config.mode,
+            api_key=self.config.api_key,
             open_timeout=self.config.open_timeout,
             receive_timeout=self.config.receive_timeout,
         )
@@ -458,6 +467,7 @@ async def collect(stream: AsyncGenerator[bytes, None]) -> bytes:
 
 __all__ = [
     "DEFAULT_URL",
+    "KokoroAuthError",
     "KokoroClient",
     "KokoroClientConfig",
     "KokoroConnectionError",
@@ -466,6 +476,7 @@ __all__ = [
     "KokoroLocalProvider",
     "KokoroProtocolError",
     "KokoroServerError",
+    "api_key_or_env",
     "collect",
     "endpoint_urls",
 ]

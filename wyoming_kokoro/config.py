@@ -24,6 +24,9 @@ MODEL_CHOICES = ("embedded", "fp32", "fp16", "int8")
 #: Names accepted by ``--device``.
 DEVICE_CHOICES = ("cpu", "cuda", "auto")
 
+#: The environment variable holding an API key, read by the server and by every client.
+API_KEY_ENV = "KOKORO_LIVE_API_KEY"
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -78,6 +81,13 @@ class Settings:
     openai_voices: tuple[tuple[str, str], ...] = ()
     #: ``--cors-origin``: browser origins allowed to call the HTTP API (``*``: any); none: off.
     cors_origins: tuple[str, ...] = ()
+    #: Keys a client must present on the live port (``--api-key``, ``KOKORO_LIVE_API_KEY``);
+    #: with none here and no ``api_key_file``, the live port is open to every caller.
+    api_keys: tuple[str, ...] = ()
+    #: ``--api-key-file``: more keys, one a line, read again on SIGHUP.
+    api_key_file: Path | None = None
+    #: ``--public-metrics``: ``/metrics`` answers without a key even when keys are set.
+    public_metrics: bool = False
     #: On SIGTERM/SIGINT: seconds to let sessions in progress finish before closing them.
     drain_timeout: float = DEFAULT_DRAIN_TIMEOUT
     debug: bool = False

@@ -30,6 +30,7 @@ from .wsclient import (
     KokoroError,
     KokoroProtocolError,
     KokoroServerError,
+    api_key_or_env,
     json_object,
     open_websocket,
 )
@@ -111,11 +112,13 @@ class KokoroConnection:
         language: str | None = None,
         speed: float | None = None,
         word_timestamps: bool = True,
+        api_key: str | None = None,
         open_timeout: float = 5.0,
         receive_timeout: float = 30.0,
     ) -> KokoroConnection:
-        """Connect to a live endpoint (``ws://host:port/ws/tts/live``) and negotiate protocol 2."""
-        ws = await open_websocket(url, open_timeout)
+        """Connect to a live endpoint (``ws://host:port/ws/tts/live``) and negotiate protocol 2
+        (``api_key``: sent as a bearer token; None: ``$KOKORO_LIVE_API_KEY``, if set)."""
+        ws = await open_websocket(url, open_timeout, api_key_or_env(api_key))
         init: dict[str, Any] = {"protocol": 2, "word_timestamps": word_timestamps}
         init.update(
             {k: v for k, v in (("voice", voice), ("language", language), ("speed", speed)) if v}

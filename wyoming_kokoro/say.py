@@ -26,6 +26,7 @@ from .client import (
     KokoroConnectionError,
     KokoroError,
 )
+from .config import API_KEY_ENV
 
 PROG = "wyoming-kokoro say"
 
@@ -41,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--url",
         default=DEFAULT_URL,
         help="server address: ws://host:port, http://host:port or a /ws/tts/... URL",
+    )
+    parser.add_argument(
+        "--api-key",
+        help=f"the server's API key, if it needs one (default: ${API_KEY_ENV})",
     )
     parser.add_argument("--voice", help="voice name or blend (default: the server's)")
     parser.add_argument("--language", help="language such as en-us (default: the server's)")
@@ -112,6 +117,7 @@ async def speak(args: argparse.Namespace) -> int:
             language=args.language,
             speed=args.speed,
             mode="buffered" if args.buffered else "live",
+            api_key=args.api_key,
         )
     except KokoroError as error:
         print(f"{PROG}: {error}", file=sys.stderr)

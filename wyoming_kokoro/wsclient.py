@@ -7,12 +7,14 @@ and ``connection.py`` (protocol 2, many replies per connection). Standard librar
 
 from __future__ import annotations
 
+import os
 import socket
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
 
+from .config import API_KEY_ENV
 from .jsontext import JsonInputError, read_json
 
 #: Close codes of a server that refused a session it could not take (going away, full).
@@ -55,15 +57,38 @@ class KokoroServerError(KokoroError):
         self.code = code
 
 
+class KokoroAuthError(KokoroServerError):
+    """The server needs an API key and this one is missing or wrong (HTTP 401 at the handshake);
+    trying again with the same key cannot succeed."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            f"{url} refused the API key (HTTP 401): pass api_key= or set ${API_KEY_ENV}",
+            "invalid_api_key",
+        )
+        self.url = url
+
+
 class KokoroProtocolError(KokoroError):
     """The server sent something the protocol does not allow (chunk out of order, bad size)."""
 
 
-async def open_websocket(url: str, open_timeout: float) -> ClientConnection:
-    """Open a WebSocket, turning every way that can fail into a KokoroConnectionError."""
+def api_key_or_env(api_key: str | None) -> str | None:
+    """``api_key``, else ``$KOKORO_LIVE_API_KEY`` (None or empty: send no key)."""
+    key = os.environ.get(API_KEY_ENV, "") if api_key is None else api_key
+    return key.strip() or None
+
+
+async def open_websocket(
+    url: str, open_timeout: float, api_key: str | None = None
+) -> ClientConnection:
+    """Open a WebSocket (sending ``api_key`` as a bearer token), turning every way that can fail
+    into a KokoroConnectionError (:class:`KokoroAuthError` for a refused key)."""
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
     try:
         ws = await connect(
             url,
+            additional_headers=headers,
             open_timeout=open_timeout,
             close_timeout=2.0,
             compression=None,
@@ -71,6 +96,8 @@ async def open_websocket(url: str, open_timeout: float) -> ClientConnection:
             max_queue=RECEIVE_QUEUE_FRAMES,
         )
     except InvalidStatus as error:
+        if error.response.status_code == 401:
+            raise KokoroAuthError(url) from None
         raise KokoroEndpointUnavailableError(url, error.response.status_code) from None
     except (InvalidHandshake, InvalidURI) as error:
         raise KokoroConnectionError(f"WebSocket handshake with {url} failed: {error}") from None

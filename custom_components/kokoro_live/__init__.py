@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from homeassistant.const import CONF_HOST, CONF_PORT, Platform
+from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
@@ -15,7 +15,10 @@ PLATFORMS: list[Platform] = [Platform.TTS]
 async def async_setup_entry(hass: HomeAssistant, entry: KokoroLiveConfigEntry) -> bool:
     """Reach the server (or retry later: ``ConfigEntryNotReady``), then add the TTS entity."""
     client = KokoroLiveClient(
-        entry.data[CONF_HOST], entry.data[CONF_PORT], async_get_clientsession(hass)
+        entry.data[CONF_HOST],
+        entry.data[CONF_PORT],
+        async_get_clientsession(hass),
+        entry.data.get(CONF_API_KEY),
     )
     coordinator = KokoroLiveCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()

@@ -18,7 +18,7 @@ from typing import Any, Self
 
 import aiohttp
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 from websockets.version import version as websockets_version
 
 LIVE_PATH = "/ws/tts/live"
@@ -50,6 +50,14 @@ class KokoroProtocolError(KokoroError):
 
 class KokoroServerError(KokoroError):
     """The server refused or failed the request; the message is the server's own."""
+
+
+class KokoroAuthError(KokoroError):
+    """The server needs an API key, and the one given (if any) is not one of its keys."""
+
+
+#: The ``code`` of a live ``error`` message refusing the key.
+INVALID_API_KEY = "invalid_api_key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,11 +222,19 @@ class LiveSession:
 class KokoroLiveClient:
     """Talks to one Kokoro Live server at ``host:port``."""
 
-    def __init__(self, host: str, port: int, session: aiohttp.ClientSession) -> None:
-        """Remember where the server is; nothing connects until asked."""
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        session: aiohttp.ClientSession,
+        api_key: str | None = None,
+    ) -> None:
+        """Remember where the server is (and its API key, if it needs one); nothing connects
+        until asked."""
         self.host = host
         self.port = port
         self._session = session
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         authority = f"{_host_in_url(host)}:{port}"
         self.http_url = f"http://{authority}"
         self.live_url = f"ws://{authority}{LIVE_PATH}"
@@ -233,8 +249,10 @@ class KokoroLiveClient:
         url = f"{self.http_url}{VOICES_PATH}"
         try:
             async with self._session.get(
-                url, timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT)
+                url, headers=self._headers, timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT)
             ) as response:
+                if response.status == 401:
+                    raise KokoroAuthError("The server refused the API key")
                 if response.status != 200:
                     raise KokoroProtocolError(f"{VOICES_PATH} answered HTTP {response.status}")
                 data = await response.json(content_type=None)
@@ -265,7 +283,13 @@ class KokoroLiveClient:
         if speed is not None:
             init["speed"] = speed
         try:
-            websocket = await connect(self.live_url, **_connect_options())
+            websocket = await connect(
+                self.live_url, additional_headers=self._headers, **_connect_options()
+            )
+        except InvalidStatus as err:
+            if err.response.status_code == 401:
+                raise KokoroAuthError("The server refused the API key") from err
+            raise KokoroProtocolError(f"{LIVE_PATH} is not a Kokoro Live endpoint ({err})") from err
         except (InvalidURI, ValueError) as err:
             raise KokoroConnectionError(f"Invalid server address {self.live_url}") from err
         except InvalidHandshake as err:
@@ -292,7 +316,10 @@ class KokoroLiveClient:
             raise KokoroProtocolError("The server sent audio before ready")
         message = _parse_message(frame)
         if message.get("type") == "error":
-            raise KokoroServerError(str(message.get("message", "Unknown server error")))
+            text = str(message.get("message", "Unknown server error"))
+            if message.get("code") == INVALID_API_KEY:
+                raise KokoroAuthError(text)
+            raise KokoroServerError(text)
         if message.get("type") != "ready":
             raise KokoroProtocolError(f"The server sent {message.get('type')!r}, not ready")
         expected = init.get("format", PCM_FORMAT)

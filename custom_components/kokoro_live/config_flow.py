@@ -1,7 +1,7 @@
 """Config flow: find a Kokoro Live server (typed in, or announced by its add-on).
 
 An entry is only created once a live session has really opened (``ready``
-received), so a wrong port or a different server is caught at once. The options
+received), so a wrong port, a different server or a wrong API key is caught at once. The options
 flow offers the server's own voices (by name) and languages as defaults; a typed-in blend
 of its voices is accepted too.
 """
@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
-from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT
 from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
@@ -28,10 +29,13 @@ from homeassistant.helpers.selector import (
     SelectSelectorConfig,
     SelectSelectorMode,
     TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
 )
 from homeassistant.helpers.service_info.hassio import HassioServiceInfo
 
 from .api import (
+    KokoroAuthError,
     KokoroConnectionError,
     KokoroError,
     KokoroLiveClient,
@@ -64,6 +68,9 @@ USER_SCHEMA = vol.Schema(
         vol.Required(CONF_PORT, default=DEFAULT_PORT): NumberSelector(
             NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)
         ),
+        vol.Optional(CONF_API_KEY): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.PASSWORD)
+        ),
     }
 )
 
@@ -86,6 +93,21 @@ def _title(host: str, port: int) -> str:
     return f"{DEFAULT_NAME} ({host}:{port})"
 
 
+def _api_key(value: object) -> str | None:
+    """The API key typed in or announced (None: the server needs none)."""
+    if value is None:
+        return None
+    return str(value).strip() or None
+
+
+def _entry_data(host: str, port: int, api_key: str | None) -> dict[str, Any]:
+    """What an entry stores: the address, and the API key only when there is one."""
+    data: dict[str, Any] = {CONF_HOST: host, CONF_PORT: port}
+    if api_key is not None:
+        data[CONF_API_KEY] = api_key
+    return data
+
+
 @dataclass(frozen=True, slots=True)
 class _Discovered:
     """A server announced by the add-on, waiting for the user's confirmation."""
@@ -93,6 +115,7 @@ class _Discovered:
     name: str
     host: str
     port: int
+    api_key: str | None
 
 
 class KokoroLiveConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -111,14 +134,18 @@ class KokoroLiveConfigFlow(ConfigFlow, domain=DOMAIN):
         """Default voice, language and speed."""
         return KokoroLiveOptionsFlow()
 
-    async def _async_validate(self, host: str, port: int) -> dict[str, str]:
+    async def _async_validate(
+        self, host: str, port: int, api_key: str | None = None
+    ) -> dict[str, str]:
         """Open a live session and close it; form errors if that failed."""
         self._placeholders = {}
         if not is_valid_host(host):
             return {CONF_HOST: "invalid_host"}
-        client = KokoroLiveClient(host, port, async_get_clientsession(self.hass))
+        client = KokoroLiveClient(host, port, async_get_clientsession(self.hass), api_key)
         try:
             await client.async_check()
+        except KokoroAuthError:
+            return {CONF_API_KEY: "invalid_api_key"}
         except KokoroConnectionError:
             return {"base": "cannot_connect"}
         except KokoroProtocolError:
@@ -133,13 +160,14 @@ class KokoroLiveConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             host, port = str(user_input[CONF_HOST]).strip(), int(user_input[CONF_PORT])
+            api_key = _api_key(user_input.get(CONF_API_KEY))
             if is_valid_host(host):
                 await self.async_set_unique_id(_unique_id(host, port))
                 self._abort_if_unique_id_configured()
-            errors = await self._async_validate(host, port)
+            errors = await self._async_validate(host, port, api_key)
             if not errors:
                 return self.async_create_entry(
-                    title=_title(host, port), data={CONF_HOST: host, CONF_PORT: port}
+                    title=_title(host, port), data=_entry_data(host, port, api_key)
                 )
         return self.async_show_form(
             step_id="user",
@@ -151,12 +179,14 @@ class KokoroLiveConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Move the entry to another address (the server moved, or its port changed)."""
+        """Move the entry to another address (the server moved, or its port changed), or change
+        its API key (an empty field: the server needs none)."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
             host, port = str(user_input[CONF_HOST]).strip(), int(user_input[CONF_PORT])
-            errors = await self._async_validate(host, port)
+            api_key = _api_key(user_input.get(CONF_API_KEY))
+            errors = await self._async_validate(host, port, api_key)
             if not errors:
                 unique_id = _unique_id(host, port)
                 if unique_id != entry.unique_id:
@@ -168,7 +198,7 @@ class KokoroLiveConfigFlow(ConfigFlow, domain=DOMAIN):
                     unique_id=unique_id,
                     # A title the user chose stays; the one made from the address follows it.
                     title=_title(host, port) if entry.title == old_title else entry.title,
-                    data_updates={CONF_HOST: host, CONF_PORT: port},
+                    data=_entry_data(host, port, api_key),
                 )
         return self.async_show_form(
             step_id="reconfigure",
@@ -179,6 +209,37 @@ class KokoroLiveConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders=self._placeholders,
         )
 
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The server refused the entry's API key (its keys were rotated)."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the server's new key; it is checked with a live session before it is saved."""
+        entry = self._get_reauth_entry()
+        host, port = entry.data[CONF_HOST], entry.data[CONF_PORT]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            api_key = _api_key(user_input.get(CONF_API_KEY))
+            errors = await self._async_validate(host, port, api_key)
+            if not errors:
+                return self.async_update_reload_and_abort(
+                    entry, data=_entry_data(host, port, api_key)
+                )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema(
+                {
+                    vol.Optional(CONF_API_KEY): TextSelector(
+                        TextSelectorConfig(type=TextSelectorType.PASSWORD)
+                    )
+                }
+            ),
+            errors=errors,
+            description_placeholders={"address": f"{host}:{port}", **self._placeholders},
+        )
+
     async def async_step_hassio(self, discovery_info: HassioServiceInfo) -> ConfigFlowResult:
         """The Kokoro Live add-on announced its server."""
         try:
@@ -186,9 +247,12 @@ class KokoroLiveConfigFlow(ConfigFlow, domain=DOMAIN):
             port = int(discovery_info.config[CONF_PORT])
         except (KeyError, TypeError, ValueError):
             return self.async_abort(reason="invalid_discovery_info")
+        api_key = _api_key(discovery_info.config.get(CONF_API_KEY))
         await self.async_set_unique_id(_unique_id(host, port))
-        self._abort_if_unique_id_configured()
-        self._discovered = _Discovered(discovery_info.name, host, port)
+        # A configured entry follows the add-on's key when it changes.
+        updates = _entry_data(host, port, api_key)
+        self._abort_if_unique_id_configured(updates=updates if api_key else None)
+        self._discovered = _Discovered(discovery_info.name, host, port, api_key)
         self.context["title_placeholders"] = {"name": discovery_info.name}
         return await self.async_step_hassio_confirm()
 
@@ -200,10 +264,10 @@ class KokoroLiveConfigFlow(ConfigFlow, domain=DOMAIN):
         found = self._discovered
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = await self._async_validate(found.host, found.port)
+            errors = await self._async_validate(found.host, found.port, found.api_key)
             if not errors:
                 return self.async_create_entry(
-                    title=found.name, data={CONF_HOST: found.host, CONF_PORT: found.port}
+                    title=found.name, data=_entry_data(found.host, found.port, found.api_key)
                 )
         return self.async_show_form(
             step_id="hassio_confirm",
@@ -223,7 +287,10 @@ class KokoroLiveOptionsFlow(OptionsFlow):
         """
         data = self.config_entry.data
         client = KokoroLiveClient(
-            data[CONF_HOST], data[CONF_PORT], async_get_clientsession(self.hass)
+            data[CONF_HOST],
+            data[CONF_PORT],
+            async_get_clientsession(self.hass),
+            data.get(CONF_API_KEY),
         )
         try:
             info = await client.async_get_info()

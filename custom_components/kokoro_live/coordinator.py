@@ -7,9 +7,16 @@ from dataclasses import dataclass
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .api import KokoroConnectionError, KokoroError, KokoroLiveClient, ServerInfo
+from .api import (
+    KokoroAuthError,
+    KokoroConnectionError,
+    KokoroError,
+    KokoroLiveClient,
+    ServerInfo,
+)
 from .const import DEFAULT_NAME, DOMAIN, RETRY_INTERVALS, UPDATE_INTERVAL
 
 _LOGGER = logging.getLogger(__name__)
@@ -61,6 +68,11 @@ class KokoroLiveCoordinator(DataUpdateCoordinator[ServerInfo]):
     async def _async_update_data(self) -> ServerInfo:
         try:
             info = await self.client.async_get_info()
+        except KokoroAuthError as err:
+            # The server's keys changed: Home Assistant asks the user for the new one.
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="invalid_api_key"
+            ) from err
         except KokoroError as err:
             retry = RETRY_INTERVALS[min(self._failed_polls, len(RETRY_INTERVALS) - 1)]
             self._failed_polls += 1

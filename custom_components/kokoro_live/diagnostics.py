@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.redact import async_redact_data
 
 from .coordinator import KokoroLiveConfigEntry
 
@@ -14,13 +16,16 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Entry settings, the server's version and speech choices, and the last errors.
 
-    Nothing here is secret: the entry holds only an address and speech defaults.
+    The API key, if the entry has one, is redacted.
     """
     data = entry.runtime_data
     coordinator = data.coordinator
     info = coordinator.data
     return {
-        "entry": {"data": dict(entry.data), "options": dict(entry.options)},
+        "entry": {
+            "data": async_redact_data(dict(entry.data), {CONF_API_KEY}),
+            "options": dict(entry.options),
+        },
         "server": {
             "version": info.version,
             "model": info.model,

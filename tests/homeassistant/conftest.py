@@ -139,6 +139,8 @@ class KokoroServer:
     live_port: int
     wyoming_port: int
     log_path: Path
+    #: More flags (``--api-key ...``).
+    args: tuple[str, ...] = ()
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -173,6 +175,7 @@ class KokoroServer:
             self.wyoming_uri,
             "--language",
             "en-us",
+            *self.args,
         ]
 
     def start(self) -> None:
@@ -245,6 +248,20 @@ class KokoroServer:
 @pytest.fixture(scope="session")
 def kokoro_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KokoroServer]:
     """One real Kokoro Live server for the session; see the module docstring."""
+    yield from _serve(tmp_path_factory)
+
+
+#: The key of :func:`keyed_kokoro_server`.
+API_KEY = "kl-ha-test-key-3c2b1a0f9e"
+
+
+@pytest.fixture(scope="session")
+def keyed_kokoro_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KokoroServer]:
+    """A real Kokoro Live server that needs :data:`API_KEY`."""
+    yield from _serve(tmp_path_factory, "--api-key", API_KEY)
+
+
+def _serve(tmp_path_factory: pytest.TempPathFactory, *args: str) -> Iterator[KokoroServer]:
     with _real_sockets():
         live_port, wyoming_port = _free_port(), _free_port()
         while wyoming_port == live_port:
@@ -254,6 +271,7 @@ def kokoro_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KokoroSe
         live_port=live_port,
         wyoming_port=wyoming_port,
         log_path=tmp_path_factory.mktemp("kokoro-server") / "server.log",
+        args=args,
     )
     server.start()
     try:

@@ -43,7 +43,9 @@ def suggested_values(result: ConfigFlowResult) -> dict[str, Any]:
     """What a form pre-fills, by field name."""
     schema = result["data_schema"]
     assert schema is not None
-    return {str(key): key.description["suggested_value"] for key in schema.schema}
+    return {
+        str(key): key.description["suggested_value"] for key in schema.schema if key.description
+    }
 
 
 def discovery(config: dict[str, object]) -> HassioServiceInfo:

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from ..config import DEFAULT_LIVE_PORT, DEFAULT_WYOMING_PORT, MAX_SPEED, MIN_SPEED, MODEL_CHOICES
 from ..engine.languages import LANGUAGES
 from ..schema import RequestError, check_speed
+from ..server.auth import ApiKeyError, check_key
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ _KNOWN_OPTIONS = frozenset(
         "threads",
         "max_sessions",
         "debug_logging",
+        "api_key",
     }
 )
 
@@ -108,6 +110,9 @@ def argv_from_options(options: Mapping[str, object]) -> list[str]:
     argv += ["--max-sessions", str(_int(options, "max_sessions", required=True))]
     if _bool(options, "debug_logging"):
         argv.append("--debug")
+    api_key = _api_key(options)
+    if api_key is not None:
+        argv += ["--api-key", api_key]
     return [*argv, *FIXED_ARGV]
 
 
@@ -148,6 +153,19 @@ def _voice(options: Mapping[str, object]) -> str:
             "voice must be a voice name like jf_alpha, or a blend like jf_alpha:0.6+jf_nezumi:0.4"
         )
     return value.strip()
+
+
+def _api_key(options: Mapping[str, object]) -> str | None:
+    """The live port's key (None or empty: the live port is open); never quoted back."""
+    value = options.get("api_key")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise AddonOptionsError(f"api_key must be text, not {_json_type(value)}")
+    try:
+        return check_key(value.strip(), "the api_key option")
+    except ApiKeyError as error:
+        raise AddonOptionsError(str(error)) from None
 
 
 def _choice(options: Mapping[str, object], key: str, choices: Sequence[str]) -> str:

@@ -18,7 +18,7 @@ import socket
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from ..config import Settings
@@ -44,18 +44,23 @@ class DiscoveryService:
     """One discovery message, completed with the add-on's hostname when it is sent.
 
     ``scheme`` set: Home Assistant gets ``{"uri": "scheme://host:port"}`` (Wyoming's form);
-    otherwise ``{"host": host, "port": port}``.
+    otherwise ``{"host": host, "port": port}``, and ``api_key`` when the server needs one, so
+    the integration is set up with it.
     """
 
     service: str
     port: int
     scheme: str | None = None
+    api_key: str | None = field(default=None, repr=False)
 
-    def config(self, host: str) -> dict[str, object]:
-        """The ``config`` object of the discovery message."""
+    def config(self, host: str, *, redacted: bool = False) -> dict[str, object]:
+        """The ``config`` object of the discovery message (``redacted``: for the log)."""
         if self.scheme is not None:
             return {"uri": f"{self.scheme}://{host}:{self.port}"}
-        return {"host": host, "port": self.port}
+        config: dict[str, object] = {"host": host, "port": self.port}
+        if self.api_key is not None:
+            config["api_key"] = "(redacted)" if redacted else self.api_key
+        return config
 
 
 def services_for(settings: Settings) -> list[DiscoveryService]:
@@ -68,7 +73,8 @@ def services_for(settings: Settings) -> list[DiscoveryService]:
         else:
             _LOGGER.info("Wyoming listens on %s, not TCP: not announcing it", settings.uri)
     if settings.live:
-        services.append(DiscoveryService(LIVE_SERVICE, settings.live_port))
+        api_key = settings.api_keys[0] if settings.api_keys else None
+        services.append(DiscoveryService(LIVE_SERVICE, settings.live_port, api_key=api_key))
     return services
 
 
@@ -133,8 +139,8 @@ async def _send(
     attempts: int,
     retry_delay: float,
 ) -> bool:
-    config = service.config(host)
-    payload: dict[str, object] = {"service": service.service, "config": config}
+    payload: dict[str, object] = {"service": service.service, "config": service.config(host)}
+    config = service.config(host, redacted=True)  # what the log may show
     delay = retry_delay
     attempts = max(1, attempts)
     problem = ""

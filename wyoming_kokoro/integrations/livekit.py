@@ -41,6 +41,7 @@ from ..client import (
     DEFAULT_URL,
     KokoroConnectionError,
     KokoroError,
+    api_key_or_env,
     endpoint_urls,
 )
 from ..connection import (
@@ -64,6 +65,7 @@ class _TTSOptions:
     language: str | None
     speed: float | None
     receive_timeout: float
+    api_key: str | None
 
 
 class TTS(tts.TTS[Literal["metrics_collected", "error"]]):
@@ -83,6 +85,7 @@ class TTS(tts.TTS[Literal["metrics_collected", "error"]]):
         voice: str | None = None,
         language: str | None = None,
         speed: float | None = None,
+        api_key: str | None = None,
         receive_timeout: float = 30.0,
     ) -> None:
         """Args:
@@ -90,6 +93,7 @@ class TTS(tts.TTS[Literal["metrics_collected", "error"]]):
         voice: A voice or blend of the server's (None: its default).
         language: The language to speak (None: the voice's).
         speed: 0.5 to 2.0 (None: the server's default).
+        api_key: The server's API key, if it needs one (None: ``$KOKORO_LIVE_API_KEY``).
         receive_timeout: Seconds a reply may go without a message from the server.
         """
         super().__init__(
@@ -97,7 +101,9 @@ class TTS(tts.TTS[Literal["metrics_collected", "error"]]):
             sample_rate=SAMPLE_RATE,
             num_channels=NUM_CHANNELS,
         )
-        self._opts = _TTSOptions(endpoint_urls(url)[0], voice, language, speed, receive_timeout)
+        self._opts = _TTSOptions(
+            endpoint_urls(url)[0], voice, language, speed, receive_timeout, api_key_or_env(api_key)
+        )
         self._connection: KokoroConnection | None = None
         self._connecting = asyncio.Lock()
         self._streams: set[SynthesizeStream] = set()
@@ -190,6 +196,7 @@ class TTS(tts.TTS[Literal["metrics_collected", "error"]]):
                     language=self._opts.language,
                     speed=self._opts.speed,
                     word_timestamps=True,
+                    api_key=self._opts.api_key,
                     open_timeout=open_timeout,
                     receive_timeout=self._opts.receive_timeout,
                 )

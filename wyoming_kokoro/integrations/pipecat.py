@@ -28,7 +28,13 @@ except ImportError as error:  # pragma: no cover - exercised only without the ex
         "wyoming_kokoro.integrations.pipecat needs Pipecat: pip install 'wyoming-kokoro[pipecat]'"
     ) from error
 
-from ..client import DEFAULT_URL, KokoroError, KokoroServerError, endpoint_urls
+from ..client import (
+    DEFAULT_URL,
+    KokoroError,
+    KokoroServerError,
+    api_key_or_env,
+    endpoint_urls,
+)
 from ..connection import KokoroConnection, SpeechAudio, SpeechWords
 
 #: What Kokoro Live sends (PCM s16le, mono); the connection's ``ready`` confirms it.
@@ -78,6 +84,7 @@ class KokoroLiveTTSService(WebsocketTTSService):
         url: str = DEFAULT_URL,
         settings: KokoroLiveTTSSettings | None = None,
         text_aggregation_mode: TextAggregationMode = TextAggregationMode.TOKEN,
+        api_key: str | None = None,
         open_timeout: float = 5.0,
         receive_timeout: float = 30.0,
         **kwargs: Any,
@@ -88,6 +95,7 @@ class KokoroLiveTTSService(WebsocketTTSService):
         text_aggregation_mode: TOKEN (default) sends the LLM's tokens as they come: the
             server cuts them into clauses itself, so waiting for whole sentences only adds
             latency. SENTENCE sends sentences.
+        api_key: The server's API key, if it needs one (None: ``$KOKORO_LIVE_API_KEY``).
         open_timeout: Seconds to connect and get ``ready``.
         receive_timeout: Seconds a reply may go without a message from the server.
         **kwargs: Passed to Pipecat's ``WebsocketTTSService``.
@@ -105,6 +113,7 @@ class KokoroLiveTTSService(WebsocketTTSService):
             **kwargs,
         )
         self._url = endpoint_urls(url)[0]
+        self._api_key = api_key_or_env(api_key)
         self._open_timeout = open_timeout
         self._receive_timeout = receive_timeout
         self._connection: KokoroConnection | None = None
@@ -155,6 +164,7 @@ class KokoroLiveTTSService(WebsocketTTSService):
                 language=_given(settings.language),
                 speed=_given(settings.speed),
                 word_timestamps=True,
+                api_key=self._api_key,
                 open_timeout=self._open_timeout,
                 receive_timeout=self._receive_timeout,
             )

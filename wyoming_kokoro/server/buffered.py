@@ -31,6 +31,7 @@ from aiohttp import web
 from ..aio import once
 from ..engine import Engine, InvalidRequestError, SpeechParams, audio
 from ..schema import quote
+from . import auth
 from .appkeys import ENGINE_KEY, SETTINGS_KEY
 from .protocol import (
     BusyError,
@@ -40,6 +41,7 @@ from .protocol import (
     LimitError,
     StoppedReadingError,
     TextBudget,
+    UnauthorizedError,
     frame_bytes,
     parse_json,
 )
@@ -75,6 +77,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
 
     async def session(channel: Channel, session: Session) -> None:
         init = await _receive_object(channel, limits.idle_timeout, "init message")
+        auth.check_init(request, DOOR, init)
         params = request_params(engine, init)
         frame_size = frame_bytes(engine)
         budget = TextBudget(limits, "Transcript")
@@ -186,6 +189,8 @@ def error_code(error: BaseException) -> str:
         return error.code
     if isinstance(error, BusyError):
         return "server_busy"
+    if isinstance(error, UnauthorizedError):
+        return "invalid_api_key"
     if isinstance(error, LimitError):
         return "text_too_long"
     if isinstance(error, IdleTimeoutError):

@@ -23,7 +23,7 @@ from .. import __version__
 from ..config import Settings
 from ..engine import Engine
 from ..engine.languages import describe_voice
-from . import buffered, live, readiness
+from . import auth, buffered, live, readiness
 from .appkeys import CONTEXTS_KEY, ENGINE_KEY, METRICS_KEY, SESSIONS_KEY, SETTINGS_KEY
 from .contexts import ContextCounters
 from .cors import CorsPolicy
@@ -62,6 +62,7 @@ def build_app(
     )
     app[CONTEXTS_KEY] = ContextCounters()
     app[CHANNELS_KEY] = set()
+    auth.setup(app, auth.ApiKeys.from_settings(settings), public_metrics=settings.public_metrics)
     for path in doors:
         app.router.add_get(path, DOORS[path], allow_head=False)
     app.router.add_get("/health", _health)
@@ -217,6 +218,7 @@ class LiveServer:
             self.app,
             access_log=_LOGGER if self.settings.debug else None,
             logger=HTTP_LOGGER,
+            access_log_class=auth.RedactedAccessLogger,
             handle_signals=False,
             shutdown_timeout=SHUTDOWN_SECONDS,
         )

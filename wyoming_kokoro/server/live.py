@@ -17,10 +17,18 @@ from aiohttp import web
 
 from ..engine import Engine, SpeechParams, audio
 from ..engine.engine import Rendered
+from . import auth
 from .appkeys import CONTEXTS_KEY, ENGINE_KEY, METRICS_KEY, SESSIONS_KEY, SETTINGS_KEY
 from .contexts import is_v2_message, requested_protocol, serve_contexts
 from .output_format import parse_output_format
-from .protocol import ClientError, TextBudget, frame_bytes, parse_init, ready_message
+from .protocol import (
+    ClientError,
+    TextBudget,
+    UnauthorizedError,
+    frame_bytes,
+    parse_init,
+    ready_message,
+)
 from .sessions import Session
 from .websocket import Channel, serve_session
 from .wordframes import Framer, word_request
@@ -44,6 +52,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
 
     async def session(channel: Channel, session: Session) -> None:
         init = parse_init(await channel.receive_text(limits.idle_timeout, "init message"))
+        auth.check_init(request, DOOR, init)
         version = requested_protocol(init)
         params = init_params(engine, init)
         output = parse_output_format(init)
@@ -132,7 +141,9 @@ async def _untimed(stream: AsyncGenerator[bytes, None]) -> AsyncGenerator[Render
 
 
 def error_message(error: BaseException) -> dict[str, Any]:
-    """The live protocol's ``error`` message."""
+    """The live protocol's ``error`` message (a refused key says so in ``code``)."""
+    if isinstance(error, UnauthorizedError):
+        return {"type": "error", "message": str(error), "code": "invalid_api_key"}
     return {"type": "error", "message": str(error)}
 
 

@@ -119,7 +119,14 @@ class Metrics:
             ["outcome"],
             registry=registry,
         )
+        self._auth_refused = Counter(
+            "kokoro_auth_refused",
+            "Requests and sessions refused for a missing or wrong API key",
+            ["door"],
+            registry=registry,
+        )
         for door in KNOWN_DOORS:
+            self._auth_refused.labels(door)
             self._active.labels(door)
             self._busy.labels(door)
             self._audio.labels(door)
@@ -159,6 +166,10 @@ class Metrics:
     def refused_busy(self, door: str) -> None:
         """A session was refused: the server was full."""
         self._busy.labels(door).inc()
+
+    def auth_refused(self, door: str) -> None:
+        """A request or session on ``door`` was refused: no valid API key."""
+        self._auth_refused.labels(door).inc()
 
     def error(self, door: str, kind: str) -> None:
         """An error of ``kind`` was answered (``limit``, ``invalid_request``, ``internal``...)."""

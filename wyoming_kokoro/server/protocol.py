@@ -66,6 +66,12 @@ class LimitError(ClientError):
     kind = "limit"
 
 
+class UnauthorizedError(ClientError):
+    """No valid API key came with the session (``auth.py``): refused before anything else."""
+
+    kind = "unauthorized"
+
+
 class IdleTimeoutError(ClientError):
     """The client sent nothing for ``--idle-timeout`` seconds while text was expected."""
 

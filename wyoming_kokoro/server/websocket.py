@@ -39,6 +39,7 @@ from .protocol import (
     IdleTimeoutError,
     InternalError,
     StoppedReadingError,
+    UnauthorizedError,
     close_reason,
     error_close_code,
     error_kind,
@@ -343,7 +344,8 @@ async def _run(channel: Channel, session: Session, body: SessionBody) -> BaseExc
         session.disconnected()
         return error
     except (ClientError, SynthesisError) as error:
-        _LOGGER.info("Client %s: %s", channel.peer, error)
+        if not isinstance(error, UnauthorizedError):  # auth.py logs those, rate-limited
+            _LOGGER.info("Client %s: %s", channel.peer, error)
         if isinstance(error, ClientError | InvalidRequestError):
             session.client_error(error_kind(error))
         else:

@@ -9,6 +9,44 @@ const LEAD_SECONDS = 0.05; // headroom before the first frame of a burst starts
 
 const $ = (id) => document.getElementById(id);
 
+// -- the API key ---------------------------------------------------------------------------------
+// Asked for once when the server needs one, kept in this tab's session storage only: it goes
+// in the Authorization header of HTTP requests and in the init message of each session.
+
+const KEY_STORAGE = "kokoro-live-api-key";
+
+function apiKey() {
+  return sessionStorage.getItem(KEY_STORAGE);
+}
+
+function authHeaders() {
+  const key = apiKey();
+  return key ? { Authorization: `Bearer ${key}` } : {};
+}
+
+// Show the key form; resolves once a key is entered (and stored).
+function askForKey(refused) {
+  sessionStorage.removeItem(KEY_STORAGE);
+  const form = $("key-form");
+  form.hidden = false;
+  $("speak-form").inert = true;
+  showMessage(refused ? "The server refused that API key." : "This server needs an API key.", refused);
+  $("api-key").focus();
+  return new Promise((resolve) => {
+    form.onsubmit = (event) => {
+      event.preventDefault();
+      const key = $("api-key").value.trim();
+      if (!key) return;
+      sessionStorage.setItem(KEY_STORAGE, key);
+      $("api-key").value = "";
+      form.hidden = true;
+      $("speak-form").inert = false;
+      showMessage("");
+      resolve();
+    };
+  });
+}
+
 // A test hook (and a console aid): what the page has received.
 const hook = {
   framesReceived: 0,
@@ -127,6 +165,9 @@ function voiceSpec() {
 
 function initMessage() {
   const init = { voice: voiceSpec(), speed: Number($("speed").value) };
+  if (apiKey()) {
+    init.api_key = apiKey();
+  }
   if ($("language").value) {
     init.language = $("language").value;
   }
@@ -188,6 +229,10 @@ class Utterance {
     } else if (message.type === "error") {
       this.finished = true;
       hook.errors.push(message.message);
+      if (message.code === "invalid_api_key") {
+        askForKey(true); // the key was rotated away: ask again, then Speak works
+        return;
+      }
       showMessage(message.message, true);
     } else if (message.type === "end") {
       this.finished = true;
@@ -301,7 +346,11 @@ function option(value, label) {
 }
 
 async function loadVoices() {
-  const response = await fetch("voices");
+  let response = await fetch("voices", { headers: authHeaders() });
+  while (response.status === 401) {
+    await askForKey(apiKey() !== null);
+    response = await fetch("voices", { headers: authHeaders() });
+  }
   if (!response.ok) {
     throw new Error(`GET voices answered ${response.status}`);
   }
