@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .en import EnglishVerbalizer
 from .cmn import ChineseVerbalizer
+from .en import EnglishVerbalizer
 from .es import SPANISH
 from .fr import FRENCH
 from .hi import HindiVerbalizer

@@ -100,12 +100,18 @@ class ChineseVerbalizer:
                 lambda m: f"{self._phone_digits(m.group(1))}，{self._phone_digits(m.group(2))}",
             ),
             (
-                re.compile(rf"(?<![\w$¥￥€£])([-−])?({before})\s?({_NUM})(?:\s?{_DASH}\s?({_NUM}))?{_RIGHT}"),
-                lambda m: self._money(m.group(3), _CURRENCY_BEFORE[m.group(2)], m.group(1), m.group(4)),
+                re.compile(
+                    rf"(?<![0-9A-Za-z$¥￥€£])([-−])?({before})\s?({_NUM})(?:\s?{_DASH}\s?({_NUM}))?{_RIGHT}"
+                ),
+                lambda m: self._money(
+                    m.group(3), _CURRENCY_BEFORE[m.group(2)], m.group(1), m.group(4)
+                ),
             ),
             (
                 re.compile(rf"{_LEFT}([-−])?({_NUM})(?:\s?{_DASH}\s?({_NUM}))?\s?({after})"),
-                lambda m: self._money(m.group(2), _CURRENCY_AFTER[m.group(4)], m.group(1), m.group(3)),
+                lambda m: self._money(
+                    m.group(2), _CURRENCY_AFTER[m.group(4)], m.group(1), m.group(3)
+                ),
             ),
             (
                 re.compile(rf"{_LEFT}([-−]?{_NUM})(?:\s?%?\s?{_DASH}\s?([-−]?{_NUM}))?\s?%"),
@@ -176,7 +182,9 @@ class ChineseVerbalizer:
         if unit not in ("元", "块") or len(fraction) != 2:
             return f"{prefix}{self._count_written(amount)}{unit}"
         jiao, fen = int(fraction[0]), int(fraction[1])
-        spoken = f"{self._count_written(whole)}{unit}" if int(whole or "0") or not (jiao or fen) else ""
+        spoken = (
+            f"{self._count_written(whole)}{unit}" if int(whole or "0") or not (jiao or fen) else ""
+        )
         if jiao:
             spoken += f"{_DIGIT_WORDS[jiao]}角"
         elif fen and spoken:

@@ -90,7 +90,9 @@ class HindiVerbalizer:
                 self._phone,
             ),
             (
-                re.compile(rf"(?<![\w$€£₹])({_SIGNS})\s?({_NUM})(?:\s?{_DASH}\s?({_NUM}))?{_RIGHT}"),
+                re.compile(
+                    rf"(?<![\w$€£₹])({_SIGNS})\s?({_NUM})(?:\s?{_DASH}\s?({_NUM}))?{_RIGHT}"
+                ),
                 self._money_before,
             ),
             (
@@ -181,7 +183,8 @@ class HindiVerbalizer:
                 parts.append(f"{spell.cardinal(second)} सेकंड")
             return " ".join(parts)
         if minute == 0:
-            return f"{spell.cardinal(hour)} बजे"
+            said = match.string[match.end() :].lstrip().startswith("बजे")
+            return spell.cardinal(hour) + ("" if said else " बजे")
         return f"{spell.cardinal(hour)} बजकर {spell.cardinal(minute)} मिनट"
 
     def _phone(self, match: re.Match[str]) -> str:

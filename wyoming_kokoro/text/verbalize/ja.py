@@ -46,7 +46,7 @@ class JapaneseVerbalizer:
             ),
             (
                 re.compile(
-                    r"(?<![\d:.])(\d{1,2})(?::([0-5]\d))?\s?([AaPp])\.?\s?[Mm]\b\.?",
+                    r"(?<![\d:.])(\d{1,2})(?::([0-5]\d))?\s?([AaPp])\.?\s?[Mm](?![A-Za-z])\.?",
                 ),
                 self._am_pm,
             ),
@@ -55,7 +55,9 @@ class JapaneseVerbalizer:
                 self._clock,
             ),
             (
-                re.compile(r"(?<![\d+])(?:\+(\d{1,3})[\s-]?)?(0?\d{1,4})-(\d{2,4})-(\d{3,4})(?!\d)"),
+                re.compile(
+                    r"(?<![\d+])(?:\+(\d{1,3})[\s-]?)?(0?\d{1,4})-(\d{2,4})-(\d{3,4})(?!\d)"
+                ),
                 self._phone,
             ),
             (
@@ -80,7 +82,7 @@ class JapaneseVerbalizer:
                 re.compile(rf"{_LEFT}(\d+)/(\d+){_RIGHT}"),
                 lambda m: f"{m.group(2)}分の{m.group(1)}",
             ),
-            (re.compile(r"(?<![\w\d])[-−](?=\d)"), lambda m: "マイナス"),
+            (re.compile(r"(?<![0-9A-Za-z])[-−](?=\d)"), lambda m: "マイナス"),
         ]
 
     def __call__(self, text: str) -> str:

@@ -144,9 +144,10 @@ class RomanceVerbalizer:
         units = "|".join(re.escape(u) for u in sorted(words.units, key=len, reverse=True))
         suffixes = "|".join(sorted(words.ordinal_suffixes, key=len, reverse=True))
         hour_marks = words.hour_marks
-        first_suffixes = "|".join(
-            re.escape(k) for k, kind in words.ordinal_suffixes.items() if kind != "f"
-        ) or "º"
+        first_suffixes = (
+            "|".join(re.escape(k) for k, kind in words.ordinal_suffixes.items() if kind != "f")
+            or "º"
+        )
         abbreviations = "|".join(
             re.escape(a) for a in sorted(words.abbreviations, key=len, reverse=True)
         )
@@ -157,12 +158,14 @@ class RomanceVerbalizer:
                 self._numeric_date,
             ),
             (
-                re.compile(rf"{_LEFT}1(?:\.?(?:{first_suffixes}))?(?=\s+(?:de\s+)?(?:{months_any})\b)"),
+                re.compile(
+                    rf"{_LEFT}1(?:\.?(?:{first_suffixes}))?(?=\s+(?:de\s+)?(?:{months_any})\b)"
+                ),
                 lambda m: words.first_day,
             ),
             (
                 re.compile(
-                    r"(?<![\w:.])(\d{1,2})(?::([0-5]\d))?\s?([ap])\.?\s?m\b\.?", re.IGNORECASE
+                    r"(?<![\w:.])(\d{1,2})(?::([0-5]\d))?\s?([ap])\.?\s?m\b(\.?)", re.IGNORECASE
                 ),
                 self._am_pm,
             ),
@@ -228,7 +231,7 @@ class RomanceVerbalizer:
                 ),
                 self._unit,
             ),
-            (re.compile(rf"(?<=\d)\s?[x×]\s?(?=\d)"), lambda m: " x "),
+            (re.compile(r"(?<=\d)\s?[x×]\s?(?=\d)"), lambda m: " x "),
             (
                 re.compile(rf"(?<![\w.,/:\-−])({num})(?:{_DASH}|\s–\s)({num})(?![\w/:-]|[.,]\d)"),
                 self._range,
@@ -364,9 +367,13 @@ class RomanceVerbalizer:
         else:
             part = afternoon if hour == 12 or hour < 8 else night
         h, hw = self._hours(hour)
-        if minute == 0:
-            return f"{h} {part}"
-        return f"{self._w.clock.format(h=h, hw=hw, m=self._spell.cardinal(minute))} {part}"
+        if minute:
+            part = f"{self._w.clock.format(h=h, hw=hw, m=self._spell.cardinal(minute))} {part}"
+        else:
+            part = f"{h} {part}"
+        following = match.string[match.end() : match.end() + 2].strip()
+        ends_sentence = match.group(4) and (not following or following[:1].isupper())
+        return part + ("." if ends_sentence else "")
 
     def _phone(self, match: re.Match[str]) -> str:
         country, rest = match.groups()
@@ -407,7 +414,7 @@ class RomanceVerbalizer:
         if upper is not None:
             return f"{prefix}{self.number(amount)} {self._w.range_to} {self._quantity(upper, main)}"
         whole, _, cents = self._amount_parts(amount)
-        if cents is None or currency.minor is None and len(cents) != 2:
+        if cents is None or (currency.minor is None and len(cents) != 2):
             return prefix + self._quantity(amount, main)
         value = int(cents)
         units = int(whole or "0")
@@ -415,7 +422,9 @@ class RomanceVerbalizer:
             return prefix + self._count(units, main)
         if currency.minor is None or not units:
             minor = currency.minor or main
-            minor_words = self._count(value, minor) if currency.minor else self._spell.cardinal(value)
+            minor_words = (
+                self._count(value, minor) if currency.minor else self._spell.cardinal(value)
+            )
             if not units:
                 return prefix + minor_words
             return prefix + self._w.money.format(main=self._count(units, main), minor=minor_words)
@@ -479,7 +488,7 @@ class RomanceVerbalizer:
 
 
 def _feminine_ordinal(words: str) -> str:
-    """ "primero" -> "primera", "vigésimo primero" -> "vigésima primera", "premier" -> "première"."""
+    """ "primero" -> "primera", "vigésimo primero" -> "vigésima primera", "1re" -> "première"."""
     if words.endswith("premier"):
         return words[: -len("premier")] + "première"
     return re.sub(r"o\b", "a", words)
