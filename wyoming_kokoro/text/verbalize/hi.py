@@ -3,7 +3,8 @@
 
 - "₹1,250.50" -> "एक हज़ार दो सौ पचास रुपये पचास पैसे"; "$5", "100 USD" in their currency.
 - "1,00,000" (lakh grouping) and "100,000" -> "एक लाख"; "21.5" -> "इक्कीस दशमलव पाँच".
-- "3:30" -> "तीन बजकर तीस मिनट", "15:00" -> "पंद्रह बजे"; "00:05:00" (Home Assistant's
+- "3:30" -> "साढ़े तीन बजे", "3:15" -> "सवा तीन बजे", "3:45" -> "पौने चार बजे", "3:20" -> "तीन
+  बजकर बीस मिनट", "15:00" -> "पंद्रह बजे"; "00:05:00" (Home Assistant's
   timers) -> "पाँच मिनट".
 - "05/12/2024", "2024-12-05" -> "पाँच दिसंबर दो हज़ार चौबीस" (day first); a year after a
   month as years are said ("उन्नीस सौ चौरासी").
@@ -82,7 +83,9 @@ class HindiVerbalizer:
                 self._year_after_month,
             ),
             (
-                re.compile(r"(?<![\w:.,])(\d{1,2}):([0-5]\d)(?::([0-5]\d))?(?![\w:]|[.,]\d)"),
+                re.compile(
+                    r"(?<![\w:.,])(\d{1,2}):([0-5]\d)(?::([0-5]\d))?(?![\w:]|[.,]\d)(\s*बजे)?"
+                ),
                 self._clock,
             ),
             (
@@ -183,8 +186,9 @@ class HindiVerbalizer:
                 parts.append(f"{spell.cardinal(second)} सेकंड")
             return " ".join(parts)
         if minute == 0:
-            said = match.string[match.end() :].lstrip().startswith("बजे")
-            return spell.cardinal(hour) + ("" if said else " बजे")
+            return f"{spell.cardinal(hour)} बजे"
+        if 1 <= hour <= 12 and minute in (15, 30, 45):
+            return _quarter_time(hour, minute)
         return f"{spell.cardinal(hour)} बजकर {spell.cardinal(minute)} मिनट"
 
     def _phone(self, match: re.Match[str]) -> str:
@@ -233,3 +237,13 @@ class HindiVerbalizer:
     def _plain(self, match: re.Match[str]) -> str:
         sign, written = match.groups()
         return self._number((sign or "") + written)
+
+
+def _quarter_time(hour: int, minute: int) -> str:
+    """Quarter hours as said in Hindi: सवा तीन (3:15), साढ़े तीन (3:30), पौने चार (3:45)."""
+    if minute == 15:
+        return f"सवा {spell.cardinal(hour)} बजे"
+    if minute == 45:
+        return f"पौने {spell.cardinal(hour % 12 + 1)} बजे"
+    special = {1: "डेढ़", 2: "ढाई"}
+    return f"{special[hour]} बजे" if hour in special else f"साढ़े {spell.cardinal(hour)} बजे"
