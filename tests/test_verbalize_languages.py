@@ -7,9 +7,17 @@ writes ("21,5 °C", "15:30", "00:05:00"); the texts after them have nothing to r
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
+from wyoming_kokoro.engine import Engine
 from wyoming_kokoro.text.verbalize import verbalize
+
+from .helpers import synthesize_text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 #: language -> [(as written, as spoken)]
 CASES: dict[str, list[tuple[str, str]]] = {
@@ -420,3 +428,14 @@ def test_written_forms_are_spoken(language: str, written: str, spoken: str) -> N
 @pytest.mark.parametrize(("language", "text"), UNCHANGED_PARAMS)
 def test_text_with_nothing_to_verbalize_is_unchanged(language: str, text: str) -> None:
     assert verbalize(text, language) == text
+
+
+async def test_engine_speaks_japanese_clock_times_as_words(engine: Engine) -> None:
+    """Through the real model and a multilingual Whisper: "15:30" is heard as 15時30分 (read
+    "jūgo-ji sanjuppun"), not as two numbers around a colon."""
+    from asr_languages import normalize, transcribe
+
+    params = engine.speech_params(voice="jf_alpha", language="ja")
+    pcm = await synthesize_text(engine, "会議は15:30からです。", params)
+    heard = normalize(transcribe(pcm, "ja"), "ja")
+    assert "ジューゴジ" in heard, heard
