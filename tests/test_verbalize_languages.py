@@ -7,6 +7,7 @@ writes ("21,5 °C", "15:30", "00:05:00"); the texts after them have nothing to r
 
 from __future__ import annotations
 
+import random
 import sys
 from pathlib import Path
 
@@ -428,6 +429,29 @@ def test_written_forms_are_spoken(language: str, written: str, spoken: str) -> N
 @pytest.mark.parametrize(("language", "text"), UNCHANGED_PARAMS)
 def test_text_with_nothing_to_verbalize_is_unchanged(language: str, text: str) -> None:
     assert verbalize(text, language) == text
+
+
+FUZZ_PIECES = [
+    "12", "0", "00", "1,5", "1.234", "21,5", "3.14", "-", "−", "€", "$", "R$", "£", "¥", "￥",
+    "₹", "元", "%", " ", "°C", "°", "℃", "°F", "km", "km/h", "h", "30", ":", "/", ".", ",",
+    "2024", "05", "(", ")", "+", "+33", "ª", "º", "er", "ème", "वाँ", "रा", "बजे", "年", "月",
+    "日", "点", "分", "个", "第", "１", "：", "〜", "–", "p. m.", "PM", "de", "diciembre",
+    "décembre", "दिसंबर", "में", "USD", "INR", "Rs.", "Sr.", "M.", "×", "1er", "9" * 30, "\n",
+    "。", "、", "？", "1/2", "½",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("language", [*CASES, "en-us", "en-gb"])
+def test_any_mix_of_forms_is_rewritten_without_error(language: str) -> None:
+    """Odd mixes of signs, digits and words (huge numbers, glued forms) never raise, and every
+    letter of the text survives (nothing is dropped)."""
+    rng = random.Random(language)
+    for _ in range(3000):
+        text = "".join(rng.choice(FUZZ_PIECES) for _ in range(rng.randint(1, 12)))
+        spoken = verbalize(text, language)
+        assert isinstance(spoken, str)
+        if any(ch.isalpha() for ch in text) and language not in ("ja", "cmn"):
+            assert any(ch.isalpha() for ch in spoken), text
 
 
 async def test_engine_speaks_japanese_clock_times_as_words(engine: Engine) -> None:

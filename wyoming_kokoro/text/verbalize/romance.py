@@ -134,6 +134,9 @@ class RomanceVerbalizer:
         self._feminine = _compile_feminine(words.feminine)
         self._before_noun = _compile_feminine(words.before_noun)
         num = _number_pattern(words.thousands)
+        groups = "".join(re.escape(c) for c in words.thousands)
+        self._grouped = re.compile(rf"\d{{1,3}}(?:[{groups}]\d{{3}})+(?:,\d+)?")
+        self._separators = re.compile(rf"[{groups}]")
         self._num_re = re.compile(num)
         months = "|".join(words.months)
         month_number = {name: i for i, name in enumerate(words.months, 1)}
@@ -257,9 +260,7 @@ class RomanceVerbalizer:
         sign = ""
         if text[:1] in "-−":
             sign, text = self._w.minus + " ", text[1:]
-        for separator in self._w.thousands:
-            if re.fullmatch(rf"\d{{1,3}}(?:{re.escape(separator)}\d{{3}})+(?:,\d+)?", text):
-                text = text.replace(separator, "")
+        text = self._ungrouped(text)
         whole, _, fraction = text.replace(",", ".").partition(".")
         if len(whole) > 1 and whole.startswith("0"):
             spoken = self._spell.digits(whole)
@@ -272,6 +273,12 @@ class RomanceVerbalizer:
                 tail = self._spell.cardinal(int(fraction))
             spoken = f"{spoken} {self._w.decimal} {tail}"
         return sign + spoken
+
+    def _ungrouped(self, written: str) -> str:
+        """ "1.234.567,5" -> "1234567,5": thousands separators out (a lone "21.5" stays)."""
+        if self._grouped.fullmatch(written):
+            return self._separators.sub("", written)
+        return written
 
     def _gendered(self, words: str, unit: Unit) -> str:
         rules = self._feminine if unit.feminine else self._before_noun
@@ -434,10 +441,7 @@ class RomanceVerbalizer:
 
     def _amount_parts(self, amount: str) -> tuple[str, str, str | None]:
         """ "1.234,50" -> ("1234", ",", "50"); a fraction other than two digits -> None."""
-        text = amount
-        for separator in self._w.thousands:
-            if re.fullmatch(rf"\d{{1,3}}(?:{re.escape(separator)}\d{{3}})+(?:,\d+)?", text):
-                text = text.replace(separator, "")
+        text = self._ungrouped(amount)
         whole, mark, fraction = text.replace(",", ".").partition(".")
         if not mark:
             return whole, "", None
@@ -451,6 +455,8 @@ class RomanceVerbalizer:
 
     def _ordinal(self, match: re.Match[str]) -> str:
         value, suffix = int(match.group(1)), match.group(2)
+        if not 0 < value < 10**6:  # no one says such an ordinal: left to the phonemizer
+            return match.group(0)
         words = self._spell.ordinal(value)
         kind = self._w.ordinal_suffixes[suffix]
         if kind == "f":

@@ -45,13 +45,19 @@ class Speller:
 
     @functools.lru_cache(maxsize=1024)  # noqa: B019
     def ordinal(self, value: int) -> str:
-        """``5`` -> "fifth"."""
-        return self._convert(value, "ordinal")
+        """``5`` -> "fifth"; a value ``num2words`` cannot spell as an ordinal, as a cardinal."""
+        try:
+            return self._convert(value, "ordinal")
+        except (OverflowError, KeyError, IndexError):
+            return self.cardinal(value)
 
     @functools.lru_cache(maxsize=1024)  # noqa: B019
     def year(self, value: int) -> str:
         """``1984`` -> "nineteen eighty-four", ``2005`` -> "two thousand five"."""
-        return self._convert(value, "year")
+        try:
+            return self._convert(value, "year")
+        except (OverflowError, KeyError, IndexError):
+            return self.cardinal(value)
 
     def digits(self, text: str, zero: str | None = None) -> str:
         """``"007"`` -> "zero zero seven" (``zero`` replaces the word for 0, e.g. "oh")."""
