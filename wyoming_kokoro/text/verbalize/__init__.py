@@ -8,10 +8,10 @@ Each language has its own module of rules: :mod:`.en` for ``en-us`` and ``en-gb`
 :mod:`.romance` for ``es``, ``fr-fr``, ``it`` and ``pt-br``, which write numbers alike and differ
 by a word table each (:mod:`.es`, :mod:`.fr`, :mod:`.it`, :mod:`.pt_br`); :mod:`.hi` for Hindi
 (number words in :mod:`.hi_numbers`), :mod:`.cmn` for Mandarin (numerals by ``cn2an``) and
-:mod:`.ja` for Japanese, which only rewrites what OpenJTalk cannot read (it reads numbers and
-counters itself). Numbers are spelled by ``num2words`` through :mod:`.spell` where it knows the
-language. To add a language, write its rules as a ``str -> str`` callable and register it in
-``_VERBALIZERS``; a language without rules passes through unchanged.
+:mod:`.ja` for Japanese (kanji numerals, which its phonemizer reads with their counters).
+Numbers are spelled by ``num2words`` through :mod:`.spell` where it knows the language. To add a
+language, write its rules as a ``str -> str`` callable and register it in ``_VERBALIZERS``; a
+language without rules passes through unchanged.
 """
 
 from __future__ import annotations
