@@ -354,7 +354,7 @@ def test_text_with_nothing_to_verbalize_is_unchanged(text: str, language: str) -
     assert verbalize(text, language) == text
 
 
-@pytest.mark.parametrize("language", ["fr-fr", "ja", "cmn", "xx"])
+@pytest.mark.parametrize("language", ["xx", "de"])
 def test_languages_without_rules_pass_through(language: str) -> None:
     text = "Il coûte 12,50 € le 5 déc. à 15:30."
     assert verbalize(text, language) == text

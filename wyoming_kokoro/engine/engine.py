@@ -156,11 +156,13 @@ class _Feeder:
     so :meth:`drop` reaches all of them, however the session ends.
     """
 
-    def __init__(self, scheduler: InferenceScheduler, render: _Render, recall: _Recall) -> None:
+    def __init__(
+        self, scheduler: InferenceScheduler, render: _Render, recall: _Recall, language: str
+    ) -> None:
         self._scheduler = scheduler
         self._render = render
         self._recall = recall
-        self._segmenter = Segmenter()
+        self._segmenter = Segmenter(language=language)
         self._previous: Segment | None = None
         self._slots = asyncio.Semaphore(LOOKAHEAD)
         self.pacer = _Pacer()
@@ -545,6 +547,7 @@ class Engine:
                 segment, params, pause, run_options, timed
             ),
             lambda segment, pause: self._recall(segment, params, pause, timed),
+            params.language,
         )
         with self._sessions_lock:
             self._sessions += 1

@@ -39,6 +39,13 @@ Where segments are cut:
   space, else (a run with no space at all, such as Japanese without punctuation) at
   ``max_chars``. Nothing is dropped and no word is cut when there is a space to cut at.
 
+Each language has its own words for the short cuts (:mod:`.phrasing`, chosen by the
+``language`` given to :class:`Segmenter`): a French segment does not end on "de la", a Hindi
+one does not leave "हैं" (an auxiliary) or "की" (a postposition) to the next one; a mark after a
+space (French "Ça va ?") stays with its words; no short cut falls inside a Spanish ``¿…?`` or
+``¡…!``, whose closing mark gives the whole phrase its tone. Japanese and Chinese, written
+without spaces, are cut at ``、`` ``，`` and their sentence marks.
+
 Not a sentence end: titles and Latin abbreviations (``Dr.`` ``Mr.`` ``St.`` ``vs.`` ``e.g.``
 ``i.e.``), a month before a number (``Dec. 5th``), initials (``J. R. R.``), dotted acronyms
 (``U.S.`` ``a.m.``), any stop followed by a lowercase word (``etc. and``), a stop not followed
@@ -57,6 +64,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .normalize import clean_for_speech
+from .phrasing import phrasing_for
 
 __all__ = ["Segment", "Segmenter", "SegmenterConfig"]
 
@@ -135,7 +143,7 @@ _TERMINALS = frozenset(".!?…。！？‼⁇⁈⁉।॥")
 _TIGHT_TERMINALS = frozenset("。！？।॥")
 # What may close a sentence or a clause after its mark: quotes, brackets, emphasis markers.
 _CLOSERS = frozenset("\"'”’»)]}*_`」』）】〉》〕")
-_OPENERS = "\"'“‘«([{*_`「『（【〈《〔"
+_OPENERS = "\"'“‘«([{*_`「『（【〈《〔¿¡"
 _WORD_EDGES = _OPENERS + "".join(sorted(_CLOSERS)) + ".,;:!?…"
 _CLAUSE_MARKS = frozenset(",;:—–-、，；：")
 _TIGHT_CLAUSE_MARKS = frozenset("、，；：")
@@ -166,6 +174,12 @@ _FUNCTION_WORDS = _ABBREVIATIONS | _MONTH_ABBREVIATIONS | frozenset(
     }
 )  # fmt: skip
 
+# Marks that belong to the word before them even after a space (French "Ça va ?", "« oui »").
+_LEANING_MARKS = frozenset("?!:;»)]}…")
+# Spanish opens a question or an exclamation with these; its closing mark gives the tone.
+_INVERTED_OPENERS = frozenset("¿¡")
+_INVERTED_CLOSERS = frozenset("?!")
+
 _LOOKAHEAD = 64  # the most text after a position that a decision there may need
 
 
@@ -190,8 +204,21 @@ class Segmenter:
     long text one character at a time stays linear.
     """
 
-    def __init__(self, config: SegmenterConfig | None = None) -> None:
+    def __init__(self, config: SegmenterConfig | None = None, language: str = "en-us") -> None:
+        """``language`` (an espeak code) chooses the words a short segment should not end on."""
         self._config = config or SegmenterConfig()
+        phrasing = phrasing_for(language)
+        if phrasing is None:
+            self._ends_badly = _FUNCTION_WORDS
+            self._starts_badly: frozenset[str] = frozenset()
+            self._abbreviations = _ABBREVIATIONS
+            self._looks_ahead = False
+        else:
+            self._ends_badly = phrasing.ends_badly | _ABBREVIATIONS | phrasing.abbreviations
+            self._starts_badly = phrasing.starts_badly
+            self._abbreviations = _ABBREVIATIONS | phrasing.abbreviations
+            # A word cut waits for the next word only where that word can change it.
+            self._looks_ahead = bool(phrasing.starts_badly) or phrasing.spaced_marks
         self._start_text()
 
     def push(self, piece: str) -> list[Segment]:
@@ -231,6 +258,7 @@ class Segmenter:
         self._last_space = 0  # fallback cut positions for an over-long segment
         self._last_clause = 0
         self._last_sentence = 0
+        self._inverted = False  # inside a Spanish ¿...? or ¡...!: no short cut before its end
 
     # --- driver ----------------------------------------------------------------------------
 
@@ -329,8 +357,10 @@ class Segmenter:
                     break
                 if isinstance(clause, tuple):
                     return clause
-            cut = self._track(i, c)
-            if cut:
+            cut = self._track(i, c, final)
+            if cut == _WAIT:
+                break
+            if isinstance(cut, tuple):
                 return cut
             i += 1
         self._pos = i
@@ -341,6 +371,8 @@ class Segmenter:
         decision, end = self._sentence_end(i, final)
         if decision == _WAIT:
             return _WAIT
+        if any(mark in _INVERTED_CLOSERS for mark in self._buf[i:end]):
+            self._inverted = False
         if decision != _NO and end <= self._config.max_chars:
             if self._short:
                 if self._index == 0 or self._words + self._word_alnum >= self._min_words():
@@ -361,13 +393,14 @@ class Segmenter:
             return end
         words = self._words + self._word_alnum
         if words and end <= self._config.max_chars:
-            if self._short and words >= self._min_words():
+            if self._short and words >= self._min_words() and not self._inverted:
                 return (end, end, False)
             self._last_clause = end
         return _NO
 
-    def _track(self, i: int, c: str) -> _Cut | None:
-        """Count words (and end a short segment when it has enough of them)."""
+    def _track(self, i: int, c: str, final: bool) -> _Cut | _Verdict | None:
+        """Count words (and end a short segment when it has enough of them); _WAIT when that
+        depends on text not arrived yet (nothing is counted then)."""
         if not c.isspace():
             if not self._in_word:
                 self._in_word = True
@@ -375,13 +408,20 @@ class Segmenter:
             self._content = True
             if not self._word_alnum and c.isalnum():
                 self._word_alnum = True
+            if c in _INVERTED_OPENERS:
+                self._inverted = True
             return None
         if self._in_word:
+            done: bool | _Verdict = False
+            if self._word_alnum and self._short:
+                done = self._phrase_done(i, self._words + 1, final)
+                if done == _WAIT:
+                    return _WAIT
             self._in_word = False
             if self._word_alnum:
                 self._word_alnum = False
                 self._words += 1
-                if self._short and self._phrase_done(i):
+                if done:
                     return (i, i, False)
         if self._content:
             self._last_space = i
@@ -392,20 +432,48 @@ class Segmenter:
         config = self._config
         return config.first_min_words if self._index == 0 else config.second_min_words
 
-    def _phrase_done(self, i: int) -> bool:
-        """At the space after a word: has the short segment enough words to end here?"""
+    def _phrase_done(self, i: int, words: int, final: bool) -> bool | _Verdict:
+        """At the space after a word, the segment's ``words``-th: may the short segment end
+        here? _WAIT while that depends on the next word, not arrived yet."""
         config = self._config
         max_words = config.first_max_words if self._index == 0 else config.second_max_words
-        if self._words < max_words:
+        if words < max_words or self._inverted:
+            return False
+        following = self._next_word(i, final) if self._looks_ahead else ""
+        if following is None:
+            return _WAIT
+        if following[:1] in _LEANING_MARKS:  # "Ça va ?": the mark belongs to this segment
             return False
         word = self._buf[self._word_start : i].strip(_WORD_EDGES)
         if word.lower() in _MONTH_ABBREVIATIONS or any(ch.isdigit() for ch in word):
             # A number is read with what follows ("3:30 PM", "1 1/2 cups", "Dec. 5th"): the
             # verbalizer needs both in one segment, so they get a grace of their own.
-            return self._words >= max_words + 2 * config.grace_words
-        if self._words >= max_words + config.grace_words:
+            return words >= max_words + 2 * config.grace_words
+        if words >= max_words + config.grace_words:
             return True
-        return word.lower() not in _FUNCTION_WORDS
+        if following.strip(_WORD_EDGES + "।॥").lower() in self._starts_badly:
+            return False
+        return word.lower() not in self._ends_badly
+
+    def _next_word(self, i: int, final: bool) -> str | None:
+        """The word after the space at ``i`` ("" at the end of the text), None to wait."""
+        buf = self._buf
+        n, final = _horizon(buf, i, final)
+        start = i
+        while start < n and buf[start].isspace():
+            if buf[start] == "\n":
+                return ""
+            start += 1
+        if start == n:
+            return "" if final else None
+        if not self._starts_badly:  # only its first character matters
+            return buf[start]
+        end = start
+        while end < n and not buf[end].isspace():
+            end += 1
+        if end == n and not final:
+            return None
+        return buf[start:end]
 
     def _forced_cut(self, i: int) -> _Cut:
         """The segment reached max_chars: cut at the best earlier boundary."""
@@ -487,7 +555,7 @@ class Segmenter:
             before = buf[indent - 1] if indent else self._prev
             if before in ("", "\n"):
                 return True
-        return _is_abbreviation(word, following)
+        return word.lower() in self._abbreviations or _is_abbreviation(word, following)
 
     def _clause_end(self, i: int, final: bool) -> int:
         """At a clause mark: where the clause ends, or _NO ("3,5", "10:30", a hyphen)."""

@@ -27,7 +27,10 @@ class Speller:
     def __init__(self, lang: str, *, and_joiner: bool) -> None:
         self.lang = lang
         self._and = and_joiner
-        self._digit_words = [self._convert(d, "cardinal") for d in range(10)]
+        # The numbers below 100 (minutes, days, percentages, phone pairs) are spelled once, at
+        # start: the first reply then pays no conversion for them.
+        self._below_100 = [self._convert(n, "cardinal") for n in range(100)]
+        self._digit_words = self._below_100[:10]
 
     def _convert(self, value: int, to: str) -> str:
         words = str(num2words(value, lang=self.lang, to=to)).replace(",", "")
@@ -38,6 +41,8 @@ class Speller:
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - a few Spellers live for the process
     def cardinal(self, value: int) -> str:
         """``1234`` -> "one thousand two hundred thirty-four"; huge values digit by digit."""
+        if 0 <= value < 100:
+            return self._below_100[value]
         if abs(value) >= 10**MAX_CARDINAL_DIGITS:
             sign = "minus " if value < 0 else ""
             return sign + self.digits(str(abs(value)))
@@ -45,13 +50,19 @@ class Speller:
 
     @functools.lru_cache(maxsize=1024)  # noqa: B019
     def ordinal(self, value: int) -> str:
-        """``5`` -> "fifth"."""
-        return self._convert(value, "ordinal")
+        """``5`` -> "fifth"; a value ``num2words`` cannot spell as an ordinal, as a cardinal."""
+        try:
+            return self._convert(value, "ordinal")
+        except (OverflowError, KeyError, IndexError):
+            return self.cardinal(value)
 
     @functools.lru_cache(maxsize=1024)  # noqa: B019
     def year(self, value: int) -> str:
         """``1984`` -> "nineteen eighty-four", ``2005`` -> "two thousand five"."""
-        return self._convert(value, "year")
+        try:
+            return self._convert(value, "year")
+        except (OverflowError, KeyError, IndexError):
+            return self.cardinal(value)
 
     def digits(self, text: str, zero: str | None = None) -> str:
         """``"007"`` -> "zero zero seven" (``zero`` replaces the word for 0, e.g. "oh")."""
