@@ -20,7 +20,7 @@ from aiohttp import web
 from .. import __version__
 from ..config import Settings
 from ..engine import Engine
-from ..engine.languages import describe_voice
+from ..engine.languages import LANGUAGES, describe_voice
 from . import buffered, live, readiness
 from .appkeys import CONTEXTS_KEY, ENGINE_KEY, METRICS_KEY, SESSIONS_KEY, SETTINGS_KEY
 from .contexts import ContextCounters
@@ -96,7 +96,12 @@ def voices(engine: Engine) -> dict[str, Any]:
         "sample_rate": engine.sample_rate,
         "voices": engine.voices.names,
         "voice_names": {name: describe_voice(name) for name in engine.voices.names},
+        "voice_languages": {name: engine.language_for(name) for name in engine.voices.names},
         "languages": engine.languages,
+        "language_names": {language: LANGUAGES[language][1] for language in engine.languages},
+        "default_voices": {
+            language: engine.default_voice(language) for language in engine.languages
+        },
         "default_voice": default.voice,
         "default_language": default.language,
         "default_speed": default.speed,
