@@ -85,7 +85,7 @@ SENTENCES = [
 async def _timed(
     engine: Engine, text: str, speed: float = 1.0
 ) -> tuple[NDArray[np.float32], list[WordTiming]]:
-    params = engine.speech_params("jf_alpha", "en-us", speed)
+    params = engine.speech_params("af_heart", "en-us", speed)
     pcm, words, offset = b"", [], 0.0
     async with contextlib.aclosing(engine.stream_timed(once(text), params)) as stream:
         async for chunk in stream:
