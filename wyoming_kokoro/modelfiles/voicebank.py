@@ -223,7 +223,6 @@ def _assemble(tarball: Path, cache_dir: Path) -> Path:
     bank = cache_dir / BANK_FILENAME
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        _marker(bank).unlink(missing_ok=True)
         _remove_stale(cache_dir)
         fd, tmp_name = tempfile.mkstemp(dir=cache_dir, prefix=f".{bank.name}.", suffix=".tmp")
     except OSError as err:
