@@ -337,8 +337,13 @@ async def test_health_and_voices_routes(server: LiveServer) -> None:
     assert voices["voice_names"]["af_heart"] == "Heart (English (US), female)"
     assert voices["voice_names"]["jm_kumo"] == "Kumo (Japanese, male)"
     assert voices["voice_names"]["ff_siwis"] == "Siwis (French, female)"
-    # The tests' server runs with --language en-us: every voice speaks US English.
-    assert set(voices["voice_languages"].values()) == {"en-us"}
+    # Each voice with the language it was made for; a request naming only a language gets
+    # that language's natural voice.
+    assert len(voices["voice_languages"]) == 54
+    assert voices["voice_languages"]["ff_siwis"] == "fr-fr"
+    assert voices["voice_languages"]["bm_george"] == "en-gb"
+    assert voices["default_voices"]["fr-fr"] == "ff_siwis"
+    assert voices["default_voices"]["es"] == "ef_dora"
     assert voices["language_names"]["fr-fr"] == "French"
     assert "en-us" in voices["languages"]
     assert voices["default_voice"] == "af_heart"

@@ -177,13 +177,21 @@ async def test_voices_blends_models_and_language(server: HttpApp, engine: Engine
         http.get(f"{server.base}/v1/audio/voices") as response,
     ):
         listing = await response.json()
-    ours = [v["id"] for v in listing["voices"] if "voice" not in v]
-    assert ours == engine.voices.names
+    ours = [v for v in listing["voices"] if "voice" not in v]
+    assert [v["id"] for v in ours] == engine.voices.names
+    languages = {v["id"]: v["language"] for v in ours}
+    assert (languages["af_heart"], languages["ff_siwis"], languages["zm_yunxi"]) == (
+        "en-us",
+        "fr-fr",
+        "cmn",
+    )
     table = listing["openai_voices"]
     assert set(table) == set(OPENAI_VOICES)
-    assert all(voice in engine.voices.names for voice in table.values())
-    assert table["nova"].startswith("jf_") and table["onyx"] == "jm_kumo"
-    for voice in ("jf_alpha:0.6+jm_kumo:0.4", "jm_kumo", {"id": "jf_nezumi"}):
+    # The official bank holds each OpenAI name's namesake.
+    for name in ("alloy", "echo", "fable", "nova", "onyx"):
+        assert table[name].split("_")[1] == name
+    assert listing["default_voice"] == "af_heart"
+    for voice in ("bf_emma:0.6+am_michael:0.4", "bm_george", {"id": "bf_isabella"}):
         body, _, _, _ = await speak(
             server, voice=voice, input="Good morning.", response_format="pcm", language="en-gb"
         )

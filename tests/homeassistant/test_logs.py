@@ -67,7 +67,7 @@ async def test_streamed_session_logged_at_debug(
     opened, ended = session_lines(caplog)
     number = opened.split()[1]
     assert opened == (
-        f"Session {number} to {HOST}:{kokoro_server.live_port} opened: voice jf_alpha, "
+        f"Session {number} to {HOST}:{kokoro_server.live_port} opened: voice af_heart, "
         "language en-us, speed 1.0, text streamed in"
     )
     match = ENDED.fullmatch(ended)
@@ -92,11 +92,11 @@ async def test_every_ending_is_logged(
 ) -> None:
     """Whole text, a reader that stops early, a refused voice: each session says how it ended."""
     caplog.set_level(logging.DEBUG, logger=PACKAGE)
-    _, data = await entity.async_get_tts_audio(SENTENCE, "en-GB", {"voice": "jm_kumo"})
+    _, data = await entity.async_get_tts_audio(SENTENCE, "en-GB", {"voice": "bm_george"})
     assert data is not None
     assert_speech(parse_wav(data), SENTENCE)
     opened, ended = session_lines(caplog)
-    assert "voice jm_kumo, language en-gb, speed 1.0, whole text" in opened
+    assert "voice bm_george, language en-gb, speed 1.0, whole text" in opened
     assert " ended (completed): first audio after " in ended
 
     caplog.clear()
@@ -108,7 +108,7 @@ async def test_every_ending_is_logged(
     await anext(response.data_gen)  # first audio
     await response.data_gen.aclose()
     opened, ended = session_lines(caplog)
-    assert "voice jf_alpha, language en-us, speed 1.2, text streamed in" in opened
+    assert "voice af_heart, language en-us, speed 1.2, text streamed in" in opened
     match = ENDED.fullmatch(ended)
     assert match is not None, ended
     assert (match[2], match[4]) == ("stopped by its reader", "1")

@@ -24,6 +24,7 @@ from aiohttp import web
 from ..aio import once
 from ..engine import Engine, SynthesisError
 from ..engine.audio import duration_seconds
+from ..engine.languages import language_of_voice
 from .appkeys import ENGINE_KEY, METRICS_KEY, SESSIONS_KEY, SETTINGS_KEY
 from .encoders import FORMATS, Encoder, new_encoder
 from .openai_request import MODELS, ApiError, SpeechRequest, decode_body, parse_speech
@@ -128,7 +129,7 @@ async def voices(request: web.Request) -> web.Response:
     engine = request.app[ENGINE_KEY]
     table = _voice_table(request.app)
     ours: list[dict[str, Any]] = [
-        {"id": name, "name": name, "language": engine.language_for(name)}
+        {"id": name, "name": name, "language": language_of_voice(name)}
         for name in engine.voices.names
     ]
     mapped: list[dict[str, Any]] = [
