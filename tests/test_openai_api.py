@@ -326,13 +326,13 @@ def test_openai_voice_flag() -> None:
 
 
 async def test_openai_name_mapped_to_a_voice_not_loaded(engine: Engine) -> None:
-    settings = replace(TEST_SETTINGS, openai_voices=(("nova", "af_nova"),))
+    settings = replace(TEST_SETTINGS, openai_voices=(("nova", "af_retired"),))
     app = await start_http_app(engine, settings=settings)
     try:
         status, _, answer = await post(app, json={"input": "Hi.", "voice": "nova"})
         assert status == 400
         assert answer["error"]["param"] == "voice"
-        assert "'nova' is mapped to 'af_nova'" in answer["error"]["message"]
+        assert "'nova' is mapped to 'af_retired'" in answer["error"]["message"]
         assert "--openai-voice nova=" in answer["error"]["message"]
         body, _, _, _ = await speak(app, voice="onyx", input="Hi there.", response_format="pcm")
         assert_speech(body, 2)
