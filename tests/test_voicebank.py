@@ -14,6 +14,7 @@ import http.server
 import io
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -36,7 +37,9 @@ from wyoming_kokoro.modelfiles.embedded import (
 )
 from wyoming_kokoro.modelfiles.official import OfficialFile
 from wyoming_kokoro.modelfiles.voicebank import (
+    BANK_DIR_ENV,
     BANK_FILENAME,
+    KOKORO_JS_SPEC,
     TARBALL_NAME,
     TARBALL_SHA256,
     VOICE_SHA256,
@@ -305,3 +308,37 @@ def test_given_voices_and_official_files_win(tarball: Path, cache: Path, tmp_pat
     (data / "voices-v1.0.bin").write_bytes(mine.read_bytes())
     files = resolve_model_files(Settings(data_dirs=(data,)), cache_dir=cache)
     assert files.voices == data / "voices-v1.0.bin"
+
+
+def test_an_images_bank_is_found_beside_the_cache(
+    tarball: Path, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundled = assemble_voice_bank(tmp_path / "image", tarball=tarball)
+    monkeypatch.setenv(BANK_DIR_ENV, str(bundled.parent))
+    files = resolve_model_files(Settings(download=False), cache_dir=cache)
+    assert files.voices == bundled
+
+
+# ------------------------------------------------------------------------------------ the images
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("dockerfile", ["deploy/Dockerfile", "addon/Dockerfile"])
+def test_images_assemble_the_pinned_bank_without_node(dockerfile: str) -> None:
+    """A Node stage fetches the pinned package; the final image assembles it with the
+    package's own check and holds no Node."""
+    text = re.sub(r"\\\n\s*", " ", (REPO / dockerfile).read_text(encoding="utf-8"))
+    stages = re.findall(r"^FROM (.*)$", text, re.MULTILINE)
+    assert len(stages) == 2
+    assert stages[0].endswith(" AS voices") and "node:" in stages[0]
+    assert "node" not in stages[-1]
+    assert f"npm pack {KOKORO_JS_SPEC} --ignore-scripts" in text
+    assert f"COPY --from=voices /voices/{TARBALL_NAME} " in text
+    assemble = re.search(
+        r"-m wyoming_kokoro\.voicebank\s+--tarball (\S+)(\s+--cache-dir (\S+))?", text
+    )
+    assert assemble and assemble[1].endswith(f"/{TARBALL_NAME}")
+    if dockerfile.startswith("addon"):
+        # The add-on's cache lives in /data (a volume): the image's bank is found by its folder.
+        assert assemble[3] and f"ENV {BANK_DIR_ENV}={assemble[3]}" in text

