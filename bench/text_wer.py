@@ -6,7 +6,7 @@ it), and as spelled out by hand. Whisper tiny.en transcribes each, and the word 
 scored against the spelled-out text with ``asr.normalize`` (case, punctuation and digits versus
 number words do not count). Target: as written <= spelled out + 0.03::
 
-    .venv/bin/python bench/text_wer.py [--voice jf_alpha] [--language en-us] [--show]
+    .venv/bin/python bench/text_wer.py [--voice af_heart] [--language en-us] [--show]
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ async def run(voice: str, language: str, show: bool) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--voice", default="jf_alpha")
+    parser.add_argument("--voice", default="af_heart")
     parser.add_argument("--language", default="en-us")
     parser.add_argument("--show", action="store_true", help="include every transcript")
     args = parser.parse_args()

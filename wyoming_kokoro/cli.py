@@ -82,7 +82,7 @@ def _openai_voice(value: str) -> tuple[str, str]:
     name, sep, voice = value.partition("=")
     if not sep or not name.strip() or not voice.strip():
         raise argparse.ArgumentTypeError(
-            f"--openai-voice must be NAME=VOICE such as nova=jf_nezumi, got {value!r}"
+            f"--openai-voice must be NAME=VOICE such as nova=af_nicole, got {value!r}"
         )
     return name.strip().lower(), voice.strip()
 
