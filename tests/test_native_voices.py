@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -16,6 +18,14 @@ from wyoming_kokoro.engine import Engine
 from wyoming_kokoro.engine.languages import DEFAULT_VOICES, LANGUAGES, natural_voice
 
 from .helpers import assert_speech, synthesize_text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+import asr
+import voices_wer
+
+#: Enough replies for the old default's accent to show in what Whisper hears.
+WER_REPLIES = 12
 
 #: One ordinary assistant line per language, and how many words it has.
 LINES: dict[str, tuple[str, int]] = {
@@ -116,3 +126,16 @@ def test_blends_across_languages_keep_working(native: Engine) -> None:
     params = native.speech_params("ff_siwis:0.5+af_heart:0.5")
     assert params.language == "fr-fr"  # the first voice's language
     assert re.fullmatch(r"ff_siwis:0\.5\+af_heart:0\.5", params.voice)
+
+
+async def test_english_is_understood_better_with_the_new_default(native: Engine) -> None:
+    """Whisper tiny.en on a dozen assistant replies: af_heart, the new default for English, is
+    misheard less than jf_alpha, the Japanese voice that used to read English
+    (``bench/voices_wer.py`` measures it on more replies and voices)."""
+    replies = voices_wer.REPLIES[:WER_REPLIES]
+    heard: dict[str, float] = {}
+    for voice in ("af_heart", "jf_alpha"):
+        spoken = [await voices_wer.speak(native, text, voice) for text in replies]
+        said = [await asyncio.to_thread(asr.transcribe, pcm) for pcm in spoken]
+        heard[voice] = asr.word_error_rate(replies, said)
+    assert heard["af_heart"] < heard["jf_alpha"], heard

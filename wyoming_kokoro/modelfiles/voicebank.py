@@ -140,8 +140,8 @@ def _file_sha256(path: Path) -> str:
 def cached_voice_bank(cache_dir: Path) -> Path | None:
     """The assembled bank in ``cache_dir`` if it still matches its marker, else None.
 
-    The file is re-hashed (a few tens of milliseconds): a bank changed or damaged since it
-    was written is refused, with a warning naming it.
+    The file is re-hashed (cheap next to loading the model): a bank changed or damaged since
+    it was written is refused, with a warning naming it.
     """
     bank = cache_dir / BANK_FILENAME
     if not bank.is_file():
@@ -154,7 +154,7 @@ def cached_voice_bank(cache_dir: Path) -> Path | None:
     if recorded[:1] != [actual]:
         _LOGGER.warning(
             "Refusing the voice bank %s: it does not match the sum recorded when it was "
-            "assembled (damaged or changed); it will be assembled again",
+            "assembled (damaged or changed since)",
             bank,
         )
         return None
