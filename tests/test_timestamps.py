@@ -96,10 +96,12 @@ async def _timed(
 
 
 def _voiced(samples: np.ndarray) -> np.ndarray:
-    """Per frame: is there speech energy (the pauses between segments are digital silence)."""
+    """Per frame: is there speech energy (the pauses between segments are digital silence)?
+    Measured against the voice's own speaking level: some voices speak half as loud as others."""
     frames = len(samples) // WINDOW
     rms = np.sqrt(np.mean(samples[: frames * WINDOW].reshape(frames, WINDOW) ** 2, axis=1))
-    return rms > 0.02
+    level = float(np.median(rms[rms > 1e-3]))
+    return rms > 0.2 * level
 
 
 @ASYNC
