@@ -31,6 +31,7 @@ from wyoming_kokoro.config import DEVICE_CHOICES, Limits, Settings
 from wyoming_kokoro.engine import Engine
 from wyoming_kokoro.engine.audio import SAMPLE_RATE, duration_seconds
 from wyoming_kokoro.engine.engine import CUDA_MODEL
+from wyoming_kokoro.engine.languages import DEFAULT_VOICES
 from wyoming_kokoro.engine.model import KokoroModel
 from wyoming_kokoro.engine.speech_cache import SpeechCache
 from wyoming_kokoro.server.host import LiveServer
@@ -331,8 +332,8 @@ async def run(
         results[name] = await measure_engine(
             replace(base, vocoder_crop=crop), sessions, repeats, policies, rounds
         )
-    voice = base.voice
     language = base.language or "en-us"
+    voice = base.voice or DEFAULT_VOICES[language]
     baseline = await asyncio.to_thread(naive_baseline, base, voice, language)
     okay = baseline["okay_inference_s"]
     for figures in results.values():

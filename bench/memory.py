@@ -1,13 +1,16 @@
 """Memory: peak RSS while loading; RSS after warm-up, after kanji read as English, after a reply.
 
 Kanji read with ``en-us`` become "Chinese letter, Japanese letter, ...", the longest batches the
-model takes; the process should come back near its warm-up level after each::
+model takes; the process should come back near its warm-up level after each. Also the load
+time and the number of voices loaded; ``--voices`` loads another voices file (the five
+Japanese voices, say, to compare with the 54)::
 
-    .venv/bin/python bench/memory.py
+    .venv/bin/python bench/memory.py [--voices PATH]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -49,13 +52,20 @@ async def speak(engine: Engine, text: str, params: SpeechParams) -> float:
         return sum([len(chunk) async for chunk in stream]) / (engine.sample_rate * 2)
 
 
-async def run() -> dict[str, float]:
-    engine = await asyncio.to_thread(Engine.load, Settings(language="en-us"))
+async def run(voices: str | None = None) -> dict[str, float]:
+    started = time.monotonic()
+    engine = await asyncio.to_thread(Engine.load, Settings(language="en-us", voices=voices))
+    load_s = time.monotonic() - started
     load_peak = peak_mb()
     params = engine.speech_params()
     try:
         await speak(engine, REPLY, params)
-        figures = {"load_peak_mb": load_peak, "after_warm_up_mb": rss_mb()}
+        figures = {
+            "voices": len(engine.voices.names),
+            "load_s": round(load_s, 2),
+            "load_peak_mb": load_peak,
+            "after_warm_up_mb": rss_mb(),
+        }
         started = time.monotonic()
         audio = await speak(engine, KANJI[:300], params)
         figures["kanji_audio_s"] = round(audio, 1)
@@ -70,4 +80,6 @@ async def run() -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(run()), indent=2))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--voices", help="a voices file instead of the model's own")
+    print(json.dumps(asyncio.run(run(parser.parse_args().voices)), indent=2))

@@ -5,7 +5,7 @@ compares, per sentence: length (within 2 %), what Whisper tiny.en hears (WER not
 at the joins between segments, how loud each segment's edges are (a cut into speech leaves a
 loud edge), and the words' lengths as Whisper times them (they must not shrink)::
 
-    .venv/bin/python bench/quality.py [--voice jf_alpha] [--language en-us]
+    .venv/bin/python bench/quality.py [--voice af_heart] [--language en-us]
 """
 
 from __future__ import annotations
@@ -238,7 +238,7 @@ async def run(voice: str, language: str) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--voice", default="jf_alpha")
+    parser.add_argument("--voice", default="af_heart")
     parser.add_argument("--language", default="en-us")
     args = parser.parse_args()
     print(json.dumps(asyncio.run(run(args.voice, args.language)), indent=2))

@@ -15,7 +15,7 @@ from wyoming_kokoro.engine import Engine, SpeechParams
 from wyoming_kokoro.engine.audio import duration_seconds, pcm16_to_float
 from wyoming_kokoro.server.host import DOORS, LiveServer
 
-#: What the README's run command serves: the embedded voices speaking English, on loopback.
+#: What the README's run command serves: English (af_heart, the default for en-us), on loopback.
 #: The speech cache is off: these tests measure what synthesis does (tests/test_speech_cache.py
 #: turns a cache of its own on).
 TEST_SETTINGS = Settings(

@@ -200,7 +200,7 @@ async def record_live(
 
         sender: asyncio.Task[None] | None = None
         try:
-            await ws.send(json.dumps({"voice": "jf_alpha"}))
+            await ws.send(json.dumps({"voice": "af_heart"}))
             while True:
                 message = await ws.recv()
                 assert isinstance(message, str), "control messages are text"

@@ -312,8 +312,8 @@ def test_config_defaults_give_the_expected_settings(config: dict[str, Any]) -> N
         voices=None,
         data_dirs=(Path(str(USER_FILES_DIR)), Path(str(DOWNLOAD_DIR))),
         download_dir=Path(str(DOWNLOAD_DIR)),
-        voice="jf_alpha",
-        language="en-us",
+        voice=None,
+        language=None,
         speed=1.0,
         threads=None,
         live_host="0.0.0.0",
@@ -344,7 +344,9 @@ def test_config_defaults_give_the_expected_settings(config: dict[str, Any]) -> N
         ({"custom_model_path": "ignored.onnx"}, {"model": "embedded"}),
         ({"custom_voices_path": "voices.bin"}, {"voices": "/config/voices.bin"}),
         ({"custom_voices_path": ""}, {"voices": None}),
-        ({"voice": "jf_alpha:0.6+jm_kumo:0.4"}, {"voice": "jf_alpha:0.6+jm_kumo:0.4"}),
+        ({"voice": "af_heart:0.6+bf_emma:0.4"}, {"voice": "af_heart:0.6+bf_emma:0.4"}),
+        ({"voice": "bm_george"}, {"voice": "bm_george"}),
+        ({"voice": "auto"}, {"voice": None}),
         ({"language": "ja"}, {"language": "ja"}),
         ({"language": AUTO_LANGUAGE}, {"language": None}),
         ({"speed": 0.5}, {"speed": 0.5}),
@@ -377,9 +379,15 @@ def test_every_language_choice_parses(config: dict[str, Any], language: str) -> 
 
 def test_later_flags_override_the_options(config: dict[str, Any]) -> None:
     """``--addon-options`` puts option flags first, so flags typed by hand win."""
-    argv = [*argv_from_options(_default_options(config)), "--voice", "jm_kumo", "--live-port", "0"]
+    argv = [
+        *argv_from_options(_default_options(config)),
+        "--voice",
+        "am_michael",
+        "--live-port",
+        "0",
+    ]
     settings = _settings(argv)
-    assert (settings.voice, settings.live_port) == ("jm_kumo", 0)
+    assert (settings.voice, settings.live_port) == ("am_michael", 0)
 
 
 @pytest.mark.parametrize(
@@ -390,8 +398,8 @@ def test_later_flags_override_the_options(config: dict[str, Any]) -> None:
         ({"model": "custom", "custom_model_path": "  "}, "custom_model_path is empty"),
         ({"model": "custom", "custom_model_path": 5}, "custom_model_path must be a file path"),
         ({"custom_voices_path": ["a"]}, "custom_voices_path must be a file path"),
-        ({"voice": ""}, "voice must be a voice name"),
-        ({"voice": 3}, "voice must be a voice name"),
+        ({"voice": ""}, "voice must be 'auto' (each language's natural voice), a voice name"),
+        ({"voice": 3}, "voice must be 'auto'"),
         ({"language": "klingon"}, "language must be one of en-us"),
         ({"speed": 0.49}, "speed must be between 0.5 and 2.0, not 0.49"),
         ({"speed": 2.5}, "speed must be between 0.5 and 2.0"),
@@ -433,8 +441,8 @@ def test_unknown_options_are_ignored_with_a_warning(
 
 def test_load_options_reads_options_json(config: dict[str, Any], tmp_path: Path) -> None:
     path = tmp_path / "options.json"
-    path.write_text(json.dumps({**_default_options(config), "voice": "jf_nezumi"}))
-    assert _settings(load_options(path)).voice == "jf_nezumi"
+    path.write_text(json.dumps({**_default_options(config), "voice": "bf_emma"}))
+    assert _settings(load_options(path)).voice == "bf_emma"
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from .helpers import start_live_server, synthesize_text, wait_for
 TEXT = "Hello there. The lights are on."
 INIT: dict[str, Any] = {
     "model_id": "kokoro",
-    "voice": {"mode": "id", "id": "jf_alpha"},
+    "voice": {"mode": "id", "id": "af_heart"},
     "output_format": {"container": "raw", "encoding": "pcm_s16le", "sample_rate": 24000},
     "language": "en",
 }
@@ -100,7 +100,7 @@ def transcript(text: str, **extra: Any) -> str:
 
 
 async def expected_audio(engine: Engine, text: str) -> bytes:
-    return await synthesize_text(engine, text, engine.speech_params("jf_alpha", "en-us", None))
+    return await synthesize_text(engine, text, engine.speech_params("af_heart", "en-us", None))
 
 
 async def test_transcripts_are_spoken_once_the_input_ends(

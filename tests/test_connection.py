@@ -37,7 +37,7 @@ async def tokens(text: str) -> AsyncIterator[str]:
 
 
 async def test_replies_audio_and_words_on_one_connection(server: LiveServer) -> None:
-    client = KokoroClient(f"ws://127.0.0.1:{server.port}", voice="jf_alpha", language="en-us")
+    client = KokoroClient(f"ws://127.0.0.1:{server.port}", voice="af_heart", language="en-us")
     async with await client.connect() as connection:
         assert connection.word_timestamps and connection.sample_rate == 24000
         for text in ("Hello there, how are you today?", "It costs $12.50, doesn't it?"):

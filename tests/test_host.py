@@ -22,7 +22,7 @@ from wyoming_kokoro.server.host import LiveServer
 from .helpers import start_live_server, wait_for
 
 HELLO = "Hello there. The lights are on."
-BUFFERED_INIT = {"voice": {"mode": "id", "id": "jf_alpha"}, "language": "en-us"}
+BUFFERED_INIT = {"voice": {"mode": "id", "id": "af_heart"}, "language": "en-us"}
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

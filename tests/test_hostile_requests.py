@@ -31,7 +31,7 @@ from wyoming_kokoro.server.wyoming import WyomingServer
 from .helpers import TEST_SETTINGS, start_live_server
 
 #: The red team's voice: backtracked quadratically in the old blend pattern (33 s on the loop).
-SLOW_VOICE = "jf_alpha:" + "1" * 48_000 + "x"
+SLOW_VOICE = "af_heart:" + "1" * 48_000 + "x"
 #: A 4 MB language: must not be echoed back or logged whole.
 HUGE_LANGUAGE = "x" * 4_000_000
 #: The longest error message any of these may give (the value itself is quoted to 40 chars).
@@ -87,16 +87,19 @@ def test_overlong_fields_are_refused_before_any_pattern(field: str, value: str) 
     [
         (SLOW_VOICE, "'voice' must be at most 256 characters"),
         # The same backtracking shape within the length bound: linear now.
-        ("jf_alpha:" + "1" * 240 + "x", "Malformed voice"),
-        ("jf_alpha:" + "1." * 120 + "x", "Malformed voice"),
-        ("jf_alpha:1e999", "Voice weight '1e999' for jf_alpha must be a finite number above 0"),
-        ("jf_alpha:" + "9" * 200 + "e200", "must be a finite number above 0"),  # overflows
-        ("jf_alpha:1e308+jm_kumo:1e308", "too large to add up"),
-        ("jf_alpha:0+jm_kumo:1", "Voice weight '0' for jf_alpha must be a finite number above 0"),
-        ("jf_alpha:1e-400", "must be a finite number above 0"),  # underflows to 0
-        ("jf_alpha:nan", "Malformed voice"),
-        ("jf_alpha:inf", "Malformed voice"),
-        ("jf_alpha:-1", "Malformed voice"),
+        ("af_heart:" + "1" * 240 + "x", "Malformed voice"),
+        ("af_heart:" + "1." * 120 + "x", "Malformed voice"),
+        ("af_heart:1e999", "Voice weight '1e999' for af_heart must be a finite number above 0"),
+        ("af_heart:" + "9" * 200 + "e200", "must be a finite number above 0"),  # overflows
+        ("af_heart:1e308+am_michael:1e308", "too large to add up"),
+        (
+            "af_heart:0+am_michael:1",
+            "Voice weight '0' for af_heart must be a finite number above 0",
+        ),
+        ("af_heart:1e-400", "must be a finite number above 0"),  # underflows to 0
+        ("af_heart:nan", "Malformed voice"),
+        ("af_heart:inf", "Malformed voice"),
+        ("af_heart:-1", "Malformed voice"),
     ],
 )
 def test_hostile_voices_get_a_clear_error_at_once(engine: Engine, voice: str, message: str) -> None:
@@ -108,10 +111,10 @@ def test_hostile_voices_get_a_clear_error_at_once(engine: Engine, voice: str, me
 
 
 def test_blends_still_work(engine: Engine) -> None:
-    params = engine.speech_params(" jf_alpha : 0.6 + jm_kumo:.4 ")
-    assert params.voice == "jf_alpha:0.6+jm_kumo:.4"
-    params = engine.speech_params("jf_alpha:1e-3+jm_kumo:2E1")
-    assert params.voice == "jf_alpha:1e-3+jm_kumo:2E1"
+    params = engine.speech_params(" af_heart : 0.6 + am_michael:.4 ")
+    assert params.voice == "af_heart:0.6+am_michael:.4"
+    params = engine.speech_params("af_heart:1e-3+am_michael:2E1")
+    assert params.voice == "af_heart:1e-3+am_michael:2E1"
 
 
 # ------------------------------------------------------------------------------------- the doors
@@ -191,7 +194,7 @@ async def test_a_slow_voice_on_the_wyoming_door_leaves_describe_answering(
 async def test_an_overflowing_weight_on_the_wyoming_door_is_refused(
     wyoming: WyomingServer,
 ) -> None:
-    message = await wyoming_error(wyoming, SynthesizeVoice(name="jf_alpha:1e999+jm_kumo:1"))
+    message = await wyoming_error(wyoming, SynthesizeVoice(name="af_heart:1e999+am_michael:1"))
     assert "must be a finite number above 0" in message
 
 

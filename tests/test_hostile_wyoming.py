@@ -116,7 +116,7 @@ async def wait_for_idle(server: WyomingServer, engine: Engine) -> None:
         ),
         (b'{"type": "synthesize", "data": {}}\n', "Malformed synthesize event: 'text' is required"),
         (
-            b'{"type": "synthesize", "data": {"text": "Hi.", "voice": "jf_alpha"}}\n',
+            b'{"type": "synthesize", "data": {"text": "Hi.", "voice": "af_heart"}}\n',
             "Malformed synthesize event: 'voice' must be an object",
         ),
         (

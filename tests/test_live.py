@@ -113,11 +113,11 @@ async def init_error(server: LiveServer, init: str | bytes) -> Received:
 
 
 async def test_ready_announces_format_and_resolved_request(server: LiveServer) -> None:
-    received = await speak(server, ["Hi."], {"type": "init", "voice": "jm_kumo", "speed": 1.2})
+    received = await speak(server, ["Hi."], {"type": "init", "voice": "am_michael", "speed": 1.2})
     assert received.ready["sample_rate"] == 24000
     assert received.ready["format"] == "pcm_s16le"
     assert received.ready["channels"] == 1
-    assert received.ready["voice"] == "jm_kumo"
+    assert received.ready["voice"] == "am_michael"
     assert received.ready["language"] == "en-us"
     assert received.ready["speed"] == 1.2
 
@@ -144,7 +144,7 @@ async def test_audio_is_the_same_however_the_text_is_cut(server: LiveServer) -> 
 
 async def test_audio_arrives_before_the_text_has_ended(server: LiveServer) -> None:
     async with connect(url(server)) as ws:
-        await ws.send(json.dumps({"voice": "jf_alpha"}))
+        await ws.send(json.dumps({"voice": "af_heart"}))
         await ws.recv()
         await ws.send("Sure, the kitchen lights are on. And the")
         first = json.loads(await asyncio.wait_for(ws.recv(), 60))
@@ -161,10 +161,10 @@ async def test_blended_voice_and_bcp47_language(server: LiveServer) -> None:
     received = await speak(
         server,
         ["Bonjour, comment allez-vous?"],
-        {"voice": "jf_alpha:0.6+jm_kumo:0.4", "language": "fr_FR"},
+        {"voice": "ff_siwis:0.6+jm_kumo:0.4", "language": "fr_FR"},  # across languages
     )
     assert received.ready["language"] == "fr-fr"
-    assert received.ready["voice"] == "jf_alpha:0.6+jm_kumo:0.4"
+    assert received.ready["voice"] == "ff_siwis:0.6+jm_kumo:0.4"
     assert_speech(received.pcm, 4)
 
 
@@ -188,7 +188,7 @@ async def test_text_without_anything_speakable_ends_cleanly(server: LiveServer) 
         ("not json", "JSON"),
         ("[1, 2]", "JSON object"),
         ('"voice"', "JSON object"),
-        ('{"voice": "xx_nobody"}', "Unknown voice 'xx_nobody'. Available: jf_alpha"),
+        ('{"voice": "xx_nobody"}', "Unknown voice 'xx_nobody'. Available: af_alloy, af_aoede"),
         ('{"speed": NaN}', "'speed' must be a number from 0.5 to 2.0"),
         ('{"speed": 0}', "'speed' must be a number from 0.5 to 2.0"),
         ('{"speed": 100}', "'speed' must be a number from 0.5 to 2.0"),
@@ -332,17 +332,21 @@ async def test_health_and_voices_routes(server: LiveServer) -> None:
     assert health["model"].startswith("Kokoro-82M")
     status, voices = await asyncio.to_thread(get_json, server, "/voices")
     assert status == 200
-    assert voices["voices"] == ["jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo"]
+    assert len(voices["voices"]) == 54 and voices["voices"] == sorted(voices["voices"])
     # The same readable names Wyoming's info gives, so Home Assistant shows them either way.
-    assert voices["voice_names"] == {
-        "jf_alpha": "Alpha (Japanese, female)",
-        "jf_gongitsune": "Gongitsune (Japanese, female)",
-        "jf_nezumi": "Nezumi (Japanese, female)",
-        "jf_tebukuro": "Tebukuro (Japanese, female)",
-        "jm_kumo": "Kumo (Japanese, male)",
-    }
+    assert voices["voice_names"]["af_heart"] == "Heart (English (US), female)"
+    assert voices["voice_names"]["jm_kumo"] == "Kumo (Japanese, male)"
+    assert voices["voice_names"]["ff_siwis"] == "Siwis (French, female)"
+    # Each voice with the language it was made for; a request naming only a language gets
+    # that language's natural voice.
+    assert len(voices["voice_languages"]) == 54
+    assert voices["voice_languages"]["ff_siwis"] == "fr-fr"
+    assert voices["voice_languages"]["bm_george"] == "en-gb"
+    assert voices["default_voices"]["fr-fr"] == "ff_siwis"
+    assert voices["default_voices"]["es"] == "ef_dora"
+    assert voices["language_names"]["fr-fr"] == "French"
     assert "en-us" in voices["languages"]
-    assert voices["default_voice"] == "jf_alpha"
+    assert voices["default_voice"] == "af_heart"
     assert voices["default_language"] == "en-us"
     assert math.isclose(voices["default_speed"], 1.0)
     status, missing = await asyncio.to_thread(get_json, server, "/nothing")
@@ -359,7 +363,7 @@ async def test_deeply_nested_init_is_a_client_error(server: LiveServer) -> None:
 
 async def test_health_counts_only_live_sessions_as_live(server: LiveServer) -> None:
     async with connect(f"ws://127.0.0.1:{server.port}/ws/tts/stream") as buffered:
-        await buffered.send(json.dumps({"voice": {"mode": "id", "id": "jf_alpha"}}))
+        await buffered.send(json.dumps({"voice": {"mode": "id", "id": "af_heart"}}))
         await wait_for(lambda: server.sessions.sessions == 1)
         status, health = await asyncio.to_thread(get_json, server, "/health")
     assert status == 200

@@ -148,7 +148,7 @@ def check_words(context: Context, text: str) -> None:
 
 
 async def test_many_replies_on_one_connection_with_word_timestamps(server: LiveServer) -> None:
-    ws, reader, ready = await open_v2(server, word_timestamps=True, voice="jf_alpha")
+    ws, reader, ready = await open_v2(server, word_timestamps=True, voice="af_heart")
     assert ready["word_timestamps"] is True
     assert ready["max_contexts"] == 2
     async with ws:

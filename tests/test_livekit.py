@@ -37,7 +37,7 @@ async def server(engine: Engine) -> AsyncIterator[LiveServer]:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def kokoro(server: LiveServer) -> AsyncIterator[TTS]:
-    plugin = TTS(url=f"ws://127.0.0.1:{server.port}", voice="jf_alpha", language="en-us")
+    plugin = TTS(url=f"ws://127.0.0.1:{server.port}", voice="af_heart", language="en-us")
     yield plugin
     await plugin.aclose()
 
@@ -136,8 +136,8 @@ async def test_new_options_take_effect_on_the_next_reply(kokoro: TTS) -> None:
     long.end_input()
     first_event = await asyncio.wait_for(long.__anext__(), 60)
     first = kokoro.connection
-    assert first is not None and first.ready["voice"] == "jf_alpha"
-    kokoro.update_options(voice="jm_kumo")
+    assert first is not None and first.ready["voice"] == "af_heart"
+    kokoro.update_options(voice="am_michael")
     # The reply speaking goes on to its end on the old connection, which then closes.
     events = [first_event, *[event async for event in long]]
     await long.aclose()
@@ -145,7 +145,7 @@ async def test_new_options_take_effect_on_the_next_reply(kokoro: TTS) -> None:
     await wait_for(lambda: first.closed, seconds=5)
     async with kokoro.synthesize("Okay.") as chunked:
         assert [event async for event in chunked]
-    assert kokoro.connection is not None and kokoro.connection.ready["voice"] == "jm_kumo"
+    assert kokoro.connection is not None and kokoro.connection.ready["voice"] == "am_michael"
 
 
 @pytest.mark.timeout(60)

@@ -488,7 +488,8 @@ def test_unknown_model_name() -> None:
 
 
 def test_embedded_assembles_and_reuses_cache(tmp_path: Path) -> None:
-    files = resolve_model_files(Settings(model="embedded"), cache_dir=tmp_path)
+    # Without downloads (no npm, no voices file to fetch) the voices are the Japanese bank.
+    files = resolve_model_files(Settings(model="embedded", download=False), cache_dir=tmp_path)
     assert files.model == tmp_path / EMBEDDED_FILENAME
     assert files.voices.name == "voices_ja.npz"
     assert files.voices.is_file()
@@ -501,7 +502,7 @@ def test_embedded_assembles_and_reuses_cache(tmp_path: Path) -> None:
     ]
 
     before = files.model.stat()
-    again = resolve_model_files(Settings(model="embedded"), cache_dir=tmp_path)
+    again = resolve_model_files(Settings(model="embedded", download=False), cache_dir=tmp_path)
     assert again == files
     after = files.model.stat()
     assert (after.st_mtime_ns, after.st_ino) == (before.st_mtime_ns, before.st_ino)

@@ -177,13 +177,21 @@ async def test_voices_blends_models_and_language(server: HttpApp, engine: Engine
         http.get(f"{server.base}/v1/audio/voices") as response,
     ):
         listing = await response.json()
-    ours = [v["id"] for v in listing["voices"] if "voice" not in v]
-    assert ours == engine.voices.names
+    ours = [v for v in listing["voices"] if "voice" not in v]
+    assert [v["id"] for v in ours] == engine.voices.names
+    languages = {v["id"]: v["language"] for v in ours}
+    assert (languages["af_heart"], languages["ff_siwis"], languages["zm_yunxi"]) == (
+        "en-us",
+        "fr-fr",
+        "cmn",
+    )
     table = listing["openai_voices"]
     assert set(table) == set(OPENAI_VOICES)
-    assert all(voice in engine.voices.names for voice in table.values())
-    assert table["nova"].startswith("jf_") and table["onyx"] == "jm_kumo"
-    for voice in ("jf_alpha:0.6+jm_kumo:0.4", "jm_kumo", {"id": "jf_nezumi"}):
+    # The official bank holds each OpenAI name's namesake.
+    for name in ("alloy", "echo", "fable", "nova", "onyx"):
+        assert table[name].split("_")[1] == name
+    assert listing["default_voice"] == "af_heart"
+    for voice in ("bf_emma:0.6+am_michael:0.4", "bm_george", {"id": "bf_isabella"}):
         body, _, _, _ = await speak(
             server, voice=voice, input="Good morning.", response_format="pcm", language="en-gb"
         )
@@ -318,13 +326,13 @@ def test_openai_voice_flag() -> None:
 
 
 async def test_openai_name_mapped_to_a_voice_not_loaded(engine: Engine) -> None:
-    settings = replace(TEST_SETTINGS, openai_voices=(("nova", "af_nova"),))
+    settings = replace(TEST_SETTINGS, openai_voices=(("nova", "af_retired"),))
     app = await start_http_app(engine, settings=settings)
     try:
         status, _, answer = await post(app, json={"input": "Hi.", "voice": "nova"})
         assert status == 400
         assert answer["error"]["param"] == "voice"
-        assert "'nova' is mapped to 'af_nova'" in answer["error"]["message"]
+        assert "'nova' is mapped to 'af_retired'" in answer["error"]["message"]
         assert "--openai-voice nova=" in answer["error"]["message"]
         body, _, _, _ = await speak(app, voice="onyx", input="Hi there.", response_format="pcm")
         assert_speech(body, 2)

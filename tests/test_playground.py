@@ -7,10 +7,12 @@ hook, ``window.kokoroPlayground``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import wave
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from wyoming_kokoro.engine import Engine
 from wyoming_kokoro.engine.audio import SAMPLE_RATE
+from wyoming_kokoro.engine.languages import LANGUAGES
 
 from .helpers import assert_speech, engine_idle, wait_for
 from .http_app import HttpApp, start_http_app
@@ -101,7 +104,7 @@ async def test_page_loads_clean_with_the_servers_voices(
     ):
         served = await response.json()
     assert options == served["voices"] == engine.voices.names
-    # Readable names, as Home Assistant shows them: "Alpha (Japanese, female) (jf_alpha)".
+    # Readable names, as Home Assistant shows them: "Heart (English (US), female) (af_heart)".
     assert labels == [f"{served['voice_names'][v]} ({v})" for v in options]
     assert await page.input_value("#voice") == engine.default_params.voice
     languages = await page.eval_on_selector_all("#language option", "os => os.map(o => o.value)")
@@ -110,6 +113,37 @@ async def test_page_loads_clean_with_the_servers_voices(
         label = await page.text_content(f"label[for={control}]")
         assert label and label.strip(), f"#{control} has no label"
     await page.close()
+    assert console.errors == []
+
+
+async def test_voices_are_grouped_by_language(engine: Engine, browser: Browser) -> None:
+    native = Engine(
+        engine._model, engine.voices, replace(engine.settings, language=None), engine.description
+    )
+    app = await start_http_app(native, settings=native.settings)
+    try:
+        page, console = await open_page(browser, f"{app.base}/")
+        groups = await page.eval_on_selector_all(
+            "#voice optgroup",
+            "gs => gs.map(g => [g.label, [...g.querySelectorAll('option')].map(o => o.value)])",
+        )
+        assert await page.input_value("#voice") == "af_heart"
+        await page.close()
+    finally:
+        await app.close()
+        await asyncio.to_thread(native.close)
+    assert [label for label, _ in groups] == [LANGUAGES[code][1] for code in LANGUAGES]
+    by_label = dict(groups)
+    assert by_label["French"] == ["ff_siwis"]
+    assert by_label["English (UK)"][:2] == ["bf_alice", "bf_emma"]
+    assert by_label["Japanese"] == [
+        "jf_alpha",
+        "jf_gongitsune",
+        "jf_nezumi",
+        "jf_tebukuro",
+        "jm_kumo",
+    ]
+    assert sum(len(voices) for _, voices in groups) == 54
     assert console.errors == []
 
 
@@ -141,7 +175,7 @@ async def test_speak_plays_speech_and_downloads_what_was_heard(
 async def test_blend_speed_and_language_reach_the_server(server: HttpApp, browser: Browser) -> None:
     page, console = await open_page(browser, f"{server.base}/")
     await page.fill("#text", "Good morning to you.")
-    await page.select_option("#blend-voice", "jm_kumo")
+    await page.select_option("#blend-voice", "am_michael")
     await page.fill("#blend-weight", "0.4")
     await page.fill("#speed", "1.5")
     await page.select_option("#language", "en-gb")
@@ -151,7 +185,7 @@ async def test_blend_speed_and_language_reach_the_server(server: HttpApp, browse
     state = await speak_and_wait(page, seconds=0.5)
     assert state["errors"] == []
     assert json.loads(sent[0]) == {
-        "voice": "jf_alpha:0.60+jm_kumo:0.40",
+        "voice": "af_heart:0.60+am_michael:0.40",
         "speed": 1.5,
         "language": "en-gb",
     }

@@ -135,7 +135,7 @@ Request = tuple[str | None, str | None, float | None]
 
 @pytest.mark.parametrize(
     ("source", "request_"),
-    [(whole, (None, None, None)), (tokens, ("jm_kumo", "en-us", 1.2))],
+    [(whole, (None, None, None)), (tokens, ("am_michael", "en-us", 1.2))],
     ids=["whole-text-server-defaults", "tokens-explicit-request"],
 )
 async def test_plan_client_gets_the_servers_audio(

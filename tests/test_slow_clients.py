@@ -36,7 +36,7 @@ WORDS_PER_SECOND = 100
 #: still outlives every keepalive timeout several times over.
 PLAYBACK_SPEEDUP = 1.5
 
-BUFFERED_INIT = {"voice": {"mode": "id", "id": "jf_alpha"}, "language": "en-us"}
+BUFFERED_INIT = {"voice": {"mode": "id", "id": "af_heart"}, "language": "en-us"}
 
 
 async def llm_words(text: str) -> AsyncIterator[str]:

@@ -384,7 +384,7 @@ async def test_engine_speaks_verbalized_text(engine: Engine) -> None:
     """Through the real model and Whisper: a price and a date are heard as words."""
     from asr import transcribe
 
-    params = engine.speech_params(voice="jf_alpha", language="en-us")
+    params = engine.speech_params(voice="af_heart", language="en-us")
     pcm = await synthesize_text(engine, "Your total is $12.50, and it arrives on Dec. 5th.", params)
     heard = transcribe(pcm).lower()
     assert any(form in heard for form in ("$12.50", "twelve dollars", "12 dollars")), heard

@@ -85,7 +85,7 @@ SENTENCES = [
 async def _timed(
     engine: Engine, text: str, speed: float = 1.0
 ) -> tuple[NDArray[np.float32], list[WordTiming]]:
-    params = engine.speech_params("jf_alpha", "en-us", speed)
+    params = engine.speech_params("af_heart", "en-us", speed)
     pcm, words, offset = b"", [], 0.0
     async with contextlib.aclosing(engine.stream_timed(once(text), params)) as stream:
         async for chunk in stream:
@@ -96,10 +96,12 @@ async def _timed(
 
 
 def _voiced(samples: np.ndarray) -> np.ndarray:
-    """Per frame: is there speech energy (the pauses between segments are digital silence)."""
+    """Per frame: is there speech energy (the pauses between segments are digital silence)?
+    Measured against the voice's own speaking level: some voices speak half as loud as others."""
     frames = len(samples) // WINDOW
     rms = np.sqrt(np.mean(samples[: frames * WINDOW].reshape(frames, WINDOW) ** 2, axis=1))
-    return rms > 0.02
+    level = float(np.median(rms[rms > 1e-3]))
+    return rms > 0.2 * level
 
 
 @ASYNC

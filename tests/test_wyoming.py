@@ -34,7 +34,7 @@ from wyoming_kokoro.engine import Engine
 from wyoming_kokoro.engine.audio import duration_seconds
 from wyoming_kokoro.engine.languages import describe_voice
 from wyoming_kokoro.server.wyoming import WyomingServer
-from wyoming_kokoro.server.wyoming.info import build_info
+from wyoming_kokoro.server.wyoming.info import build_info, voice_for_locale, voice_locales
 from wyoming_kokoro.server.wyoming.zeroconf import ZEROCONF_TYPE, advertised_address
 
 from .helpers import TEST_SETTINGS, assert_speech, engine_idle, synthesize_text, wait_for
@@ -186,9 +186,10 @@ async def test_describe_lists_the_program_and_every_voice_under_the_spoken_local
     assert [voice.name for voice in program.voices] == engine.voices.names
     # The server was started with --language en-us: every voice speaks English (US).
     assert {tuple(voice.languages) for voice in program.voices} == {("en_US",)}
-    alpha = next(voice for voice in program.voices if voice.name == "jf_alpha")
-    assert alpha.description == "Alpha (Japanese, female)"
-    assert alpha.installed
+    assert len(program.voices) == 54
+    heart = next(voice for voice in program.voices if voice.name == "af_heart")
+    assert heart.description == "Heart (English (US), female)"
+    assert heart.installed
 
 
 async def test_without_language_each_voice_is_listed_under_its_own_locale(engine: Engine) -> None:
@@ -199,7 +200,16 @@ async def test_without_language_each_voice_is_listed_under_its_own_locale(engine
         [program] = build_info(native, streaming=True).tts
     finally:
         await asyncio.to_thread(native.close)
-    assert {voice.name: voice.languages for voice in program.voices}["jm_kumo"] == ["ja_JP"]
+    languages = {voice.name: voice.languages for voice in program.voices}
+    assert languages["jm_kumo"] == ["ja_JP"]
+    assert languages["ff_siwis"] == ["fr_FR"] and languages["bf_emma"] == ["en_GB"]
+    assert languages["zf_xiaobei"] == ["zh_CN"] and languages["pf_dora"] == ["pt_BR"]
+    locales = voice_locales(native)
+    # Home Assistant asks by locale alone: each language's natural voice answers.
+    assert voice_for_locale(locales, "fr_FR", native.default_params.voice) == "ff_siwis"
+    assert voice_for_locale(locales, "es-ES", native.default_params.voice) == "ef_dora"
+    assert voice_for_locale(locales, "en_GB", native.default_params.voice) == "bf_emma"
+    assert voice_for_locale(locales, "en", native.default_params.voice) == "af_heart"
     assert describe_voice("af_heart") == "Heart (English (US), female)"
     assert describe_voice("bm_george") == "George (English (UK), male)"
     assert describe_voice("zm_yunxi") == "Yunxi (Chinese (Mandarin), male)"
@@ -250,7 +260,7 @@ async def test_synthesize_is_one_audio_stream_in_fixed_size_chunks(whole: Reply)
 
 
 async def test_wyoming_audio_is_the_engine_audio(server: WyomingServer, engine: Engine) -> None:
-    voice = "jm_kumo"
+    voice = "am_michael"
     expected = await synthesize_text(engine, SHORT, engine.speech_params(voice))
     reply = await synthesize(server, SHORT, SynthesizeVoice(name=voice))
     assert reply.pcm == expected
@@ -273,7 +283,7 @@ async def test_voice_by_language_and_unknown_voice(server: WyomingServer) -> Non
     unknown = await synthesize(server, "Hello.", SynthesizeVoice(name="nobody"))
     assert unknown.types == ["error"]
     assert "Unknown voice 'nobody'" in unknown.errors[0]
-    assert "jf_alpha" in unknown.errors[0]  # says what is available
+    assert "af_heart" in unknown.errors[0]  # says what is available
 
     no_such_language = await synthesize(server, "Hello.", SynthesizeVoice(language="de_DE"))
     assert no_such_language.types == ["error"]
@@ -358,9 +368,9 @@ async def test_client_vanishing_mid_stream_cancels_its_synthesis(
 async def test_five_clients_at_once(server: WyomingServer, engine: Engine) -> None:
     jobs = [
         synthesize(server, SHORT),
-        synthesize(server, SHORT, SynthesizeVoice(name="jm_kumo")),
+        synthesize(server, SHORT, SynthesizeVoice(name="am_michael")),
         stream(server, cut(SHORT, 4)),
-        stream(server, cut(SHORT, 7), voice=SynthesizeVoice(name="jf_nezumi")),
+        stream(server, cut(SHORT, 7), voice=SynthesizeVoice(name="af_nova")),
         stream(server, SHORT.split(" ")),
     ]
     results = await asyncio.gather(*jobs)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .config import API_KEY_ENV, DEVICE_CHOICES, MAX_SPEED, MIN_SPEED, Limits, Settings
+from .config import API_KEY_ENV, AUTO_VOICE, DEVICE_CHOICES, MAX_SPEED, MIN_SPEED, Limits, Settings
 from .schema import RequestError, check_positive_int, check_speed
 
 DEFAULTS = Settings()
@@ -83,7 +83,7 @@ def _openai_voice(value: str) -> tuple[str, str]:
     name, sep, voice = value.partition("=")
     if not sep or not name.strip() or not voice.strip():
         raise argparse.ArgumentTypeError(
-            f"--openai-voice must be NAME=VOICE such as nova=jf_nezumi, got {value!r}"
+            f"--openai-voice must be NAME=VOICE such as nova=af_nicole, got {value!r}"
         )
     return name.strip().lower(), voice.strip()
 
@@ -195,7 +195,10 @@ def _model_flags(parser: argparse.ArgumentParser) -> None:
 def _speech_flags(parser: argparse.ArgumentParser) -> None:
     speech = parser.add_argument_group("speech defaults")
     speech.add_argument(
-        "--voice", default=DEFAULTS.voice, help="default voice, or a blend a:0.6+b:0.4"
+        "--voice",
+        default=DEFAULTS.voice,
+        help="default voice, or a blend a:0.6+b:0.4; default (or 'auto'): the language's "
+        "natural voice (af_heart for en-us, bf_emma for en-gb, ff_siwis for fr-fr, ...)",
     )
     speech.add_argument(
         "--language",
@@ -375,7 +378,7 @@ def settings_from_args(
         data_dirs=tuple(args.data_dir),
         download_dir=args.download_dir,
         download=not args.no_download,
-        voice=args.voice,
+        voice=None if args.voice in (None, AUTO_VOICE) else args.voice,
         language=args.language,
         speed=args.speed,
         threads=args.threads,

@@ -21,6 +21,9 @@ DEFAULT_DRAIN_TIMEOUT = 30.0
 #: Names accepted by ``--model`` besides a file path.
 MODEL_CHOICES = ("embedded", "fp32", "fp16", "int8")
 
+#: ``--voice`` (and the add-on's ``voice`` option) meaning each language's natural voice.
+AUTO_VOICE = "auto"
+
 #: Names accepted by ``--device``.
 DEVICE_CHOICES = ("cpu", "cuda", "auto")
 
@@ -56,7 +59,9 @@ class Settings:
     data_dirs: tuple[Path, ...] = ()
     download_dir: Path | None = None
     download: bool = True
-    voice: str = "jf_alpha"
+    #: The voice for requests that name none; None: each language's natural voice
+    #: (``engine.languages.DEFAULT_VOICES``).
+    voice: str | None = None
     language: str | None = None
     speed: float = 1.0
     threads: int | None = None

@@ -72,9 +72,13 @@ class ServerInfo:
     default_voice: str
     default_language: str
     default_speed: float
-    #: Readable names by voice id (``jf_alpha`` -> ``Alpha (Japanese, female)``); servers
+    #: Readable names by voice id (``af_heart`` -> ``Heart (English (US), female)``); servers
     #: older than the ``voice_names`` field give none, and the id stands in.
     voice_names: Mapping[str, str] = field(default_factory=dict)
+    #: The language (server code) each voice was made for (``ff_siwis`` -> ``fr-fr``).
+    voice_languages: Mapping[str, str] = field(default_factory=dict)
+    #: The voice a request naming only a language gets (``fr-fr`` -> ``ff_siwis``).
+    default_voices: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: object) -> ServerInfo:
@@ -94,16 +98,19 @@ class ServerInfo:
                 default_language=str(data.get("default_language") or languages[0]),
                 default_speed=float(data.get("default_speed", 1.0)),
                 voice_names=_voice_names(data.get("voice_names"), voices),
+                voice_languages=_voice_names(data.get("voice_languages"), voices),
+                default_voices=_voice_names(data.get("default_voices"), languages),
             )
         except (KeyError, IndexError, TypeError, ValueError) as err:
             raise KokoroProtocolError(f"The /voices answer is incomplete: {err!r}") from err
 
 
-def _voice_names(names: object, voices: tuple[str, ...]) -> dict[str, str]:
-    """The readable names of the listed voices; a missing or malformed field gives none."""
+def _voice_names(names: object, keys: tuple[str, ...]) -> dict[str, str]:
+    """A string for each of ``keys`` (voices or languages) from a ``/voices`` map; a missing or
+    malformed field gives none (servers older than the field)."""
     if not isinstance(names, Mapping):
         return {}
-    return {voice: name for voice in voices if isinstance(name := names.get(voice), str) and name}
+    return {key: name for key in keys if isinstance(name := names.get(key), str) and name}
 
 
 def _reason(err: BaseException) -> str:

@@ -305,7 +305,12 @@ class KokoroLiveOptionsFlow(OptionsFlow):
                 if voice is not None:
                     user_input[CONF_VOICE] = canonical_voice(str(voice))
                 return self.async_create_entry(data=user_input)
-        voices = voice_choices(info, self.config_entry.options.get(CONF_VOICE))
+        # The voices of the chosen language first (its natural voice at the top).
+        chosen = (user_input or {}).get(CONF_LANGUAGE) or self.config_entry.options.get(
+            CONF_LANGUAGE
+        )
+        language = language_map(info.languages).get(str(chosen), info.default_language)
+        voices = voice_choices(info, self.config_entry.options.get(CONF_VOICE), language=language)
         schema = vol.Schema(
             {
                 vol.Optional(CONF_VOICE): SelectSelector(
@@ -329,8 +334,8 @@ class KokoroLiveOptionsFlow(OptionsFlow):
                 ),
             }
         )
+        # No voice suggested: left empty, each language speaks with its natural voice.
         suggested = {
-            CONF_VOICE: info.default_voice,
             CONF_LANGUAGE: to_ha_language(info.default_language),
             CONF_SPEED: info.default_speed,
             **self.config_entry.options,

@@ -166,7 +166,8 @@ class KokoroLiveTTSEntity(CoordinatorEntity[KokoroLiveCoordinator], TextToSpeech
 
     @callback
     def async_get_supported_voices(self, language: str) -> list[Voice] | None:
-        """All voices, by name, for every supported language: the model is language-neutral.
+        """All voices, by name, for every supported language (any voice speaks any of them),
+        the language's own voices first, its natural voice at the top.
 
         A blend chosen in the options (or the server's default blend) is listed too, by a
         name made from its parts.
@@ -174,7 +175,7 @@ class KokoroLiveTTSEntity(CoordinatorEntity[KokoroLiveCoordinator], TextToSpeech
         if language not in self._languages:
             return None
         saved = self.coordinator.config_entry.options.get(CONF_VOICE)
-        choices = voice_choices(self.coordinator.data, saved)
+        choices = voice_choices(self.coordinator.data, saved, language=self._languages[language])
         return [Voice(voice, name) for voice, name in choices.items()]
 
     async def async_stream_tts_audio(self, request: TTSAudioRequest) -> TTSAudioResponse:

@@ -1,8 +1,9 @@
 """Readable voice names: the server's own, and names built for blends such as ``a:0.6+b:0.4``.
 
-The server names its voices (``jf_alpha`` -> ``Alpha (Japanese, female)``, the same labels
+The server names its voices (``af_heart`` -> ``Heart (English (US), female)``, the same labels
 Wyoming shows); a blend is a voice of its own that no list names, so its name is made from
-its parts': ``jf_alpha:0.6+jm_kumo:0.4`` -> ``Alpha 60% + Kumo 40%``.
+its parts': ``af_heart:0.6+am_michael:0.4`` -> ``Heart 60% + Michael 40%``. Lists put the
+voices of the language at hand first, its natural voice at the top.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from .api import ServerInfo
 
 #: One part of a blend, as the server parses it: a voice id and an optional weight.
 _BLEND_PART = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*(?::\s*([0-9]*\.?[0-9]+)\s*)?$")
-#: The details a voice's name ends with, left out inside a blend's name to keep it short.
-_DETAILS = re.compile(r"\s*\([^()]*\)$")
+#: The details a voice's name ends with, left out inside a blend's name to keep it short
+#: (they may nest: ``Heart (English (US), female)``).
+_DETAILS = re.compile(r"\s*\(.*\)$")
 
 
 def blend_parts(spec: str) -> list[tuple[str, float]] | None:
@@ -60,13 +62,32 @@ def voice_name(spec: str, names: Mapping[str, str]) -> str:
     )
 
 
-def voice_choices(info: ServerInfo, *saved: object) -> dict[str, str]:
-    """Voice id -> readable name: the server's voices, then its default and saved voices.
+def voices_by_language(info: ServerInfo, language: str | None) -> list[str]:
+    """The server's voices, those made for ``language`` (a server code) first.
+
+    The voice a request in that language gets by default leads; the other voices follow in
+    the server's order.
+    """
+    if language is None:
+        return list(info.voices)
+    own = [voice for voice in info.voices if info.voice_languages.get(voice) == language]
+    default = info.default_voices.get(language)
+    if default in own:
+        own.remove(default)
+        own.insert(0, default)
+    return own + [voice for voice in info.voices if voice not in own]
+
+
+def voice_choices(info: ServerInfo, *saved: object, language: str | None = None) -> dict[str, str]:
+    """Voice id -> readable name: the server's voices (``language``'s first), then its
+    default and saved voices.
 
     The default and the saved voices are listed too when they are blends, so a blend the
     server starts with or a user chose shows up by name wherever voices are offered.
     """
-    choices = {voice: voice_name(voice, info.voice_names) for voice in info.voices}
+    choices = {
+        voice: voice_name(voice, info.voice_names) for voice in voices_by_language(info, language)
+    }
     for spec in (info.default_voice, *saved):
         if isinstance(spec, str) and spec and spec not in choices:
             choices[spec] = voice_name(spec, info.voice_names)

@@ -29,13 +29,12 @@ from .conftest import HOST, KokoroServer, closed_port
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
-#: The embedded voices as the options form offers them: the server's readable names as labels.
-VOICE_OPTIONS = [
-    {"value": "jf_alpha", "label": "Alpha (Japanese, female)"},
-    {"value": "jf_gongitsune", "label": "Gongitsune (Japanese, female)"},
-    {"value": "jf_nezumi", "label": "Nezumi (Japanese, female)"},
-    {"value": "jf_tebukuro", "label": "Tebukuro (Japanese, female)"},
-    {"value": "jm_kumo", "label": "Kumo (Japanese, male)"},
+#: The first voices the options form offers for US English (its natural voice at the top),
+#: with the server's readable names as labels.
+FIRST_OPTIONS = [
+    {"value": "af_heart", "label": "Heart (English (US), female)"},
+    {"value": "af_alloy", "label": "Alloy (English (US), female)"},
+    {"value": "af_aoede", "label": "Aoede (English (US), female)"},
 ]
 
 
@@ -44,7 +43,9 @@ def suggested_values(result: ConfigFlowResult) -> dict[str, Any]:
     schema = result["data_schema"]
     assert schema is not None
     return {
-        str(key): key.description["suggested_value"] for key in schema.schema if key.description
+        str(key): key.description["suggested_value"]
+        for key in schema.schema
+        if key.description and "suggested_value" in key.description
     }
 
 
@@ -311,17 +312,16 @@ async def test_options_offer_server_voices(
     assert result["step_id"] == "init"
     assert result["data_schema"] is not None
     fields = {str(key): value for key, value in result["data_schema"].schema.items()}
-    assert fields[CONF_VOICE].config["options"] == VOICE_OPTIONS
+    options = fields[CONF_VOICE].config["options"]
+    assert options[:3] == FIRST_OPTIONS
+    assert len(options) == 54
     assert fields[CONF_VOICE].config["custom_value"] is True  # room for a typed-in blend
     assert fields[CONF_LANGUAGE].config["languages"] == [
         "en-US", "en-GB", "es", "fr-FR", "hi", "it", "ja", "pt-BR", "zh-CN"
     ]  # fmt: skip
-    assert suggested_values(result) == {
-        CONF_VOICE: "jf_alpha",
-        CONF_LANGUAGE: "en-US",
-        CONF_SPEED: 1.0,
-    }
-    assert result["description_placeholders"] == {"example": "jf_alpha:0.6+jm_kumo:0.4"}
+    # No voice suggested: left empty, each language speaks with its natural voice.
+    assert suggested_values(result) == {CONF_LANGUAGE: "en-US", CONF_SPEED: 1.0}
+    assert result["description_placeholders"] == {"example": "af_alloy:0.6+zm_yunyang:0.4"}
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_VOICE: "jm_kumo", CONF_LANGUAGE: "en-GB", CONF_SPEED: 1.25}
@@ -329,13 +329,20 @@ async def test_options_offer_server_voices(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {CONF_VOICE: "jm_kumo", CONF_LANGUAGE: "en-GB", CONF_SPEED: 1.25}
 
-    # The stored choice is what the form suggests next time.
+    # The stored choice is what the form suggests next time; its language's voices come first.
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert suggested_values(result) == {
         CONF_VOICE: "jm_kumo",
         CONF_LANGUAGE: "en-GB",
         CONF_SPEED: 1.25,
     }
+    assert result["data_schema"] is not None
+    fields = {str(key): value for key, value in result["data_schema"].schema.items()}
+    assert [o["value"] for o in fields[CONF_VOICE].config["options"][:3]] == [
+        "bf_emma",
+        "bf_alice",
+        "bf_isabella",
+    ]
 
 
 async def test_options_blend_is_checked_and_named(
@@ -345,7 +352,7 @@ async def test_options_blend_is_checked_and_named(
     is refused on the form."""
     entry = mock_entry(HOST, kokoro_server.live_port)
     entry.add_to_hass(hass)
-    for wrong in ("nobody", "jf_alpha:0.6+nobody:0.4", "jf_alpha:0+jm_kumo:0", "jf_alpha:fast"):
+    for wrong in ("nobody", "af_heart:0.6+nobody:0.4", "af_heart:0+jm_kumo:0", "af_heart:fast"):
         result = await hass.config_entries.options.async_init(entry.entry_id)
         result = await hass.config_entries.options.async_configure(
             result["flow_id"], {CONF_VOICE: wrong}
@@ -357,19 +364,18 @@ async def test_options_blend_is_checked_and_named(
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_VOICE: "jf_alpha: 0.6 + jm_kumo: 0.4"}
+        result["flow_id"], {CONF_VOICE: "af_heart: 0.6 + jm_kumo: 0.4"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {CONF_VOICE: "jf_alpha:0.6+jm_kumo:0.4"}
+    assert entry.options == {CONF_VOICE: "af_heart:0.6+jm_kumo:0.4"}
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["data_schema"] is not None
     fields = {str(key): value for key, value in result["data_schema"].schema.items()}
-    assert fields[CONF_VOICE].config["options"] == [
-        *VOICE_OPTIONS,
-        {"value": "jf_alpha:0.6+jm_kumo:0.4", "label": "Alpha 60% + Kumo 40%"},
-    ]
-    assert suggested_values(result)[CONF_VOICE] == "jf_alpha:0.6+jm_kumo:0.4"
+    options = fields[CONF_VOICE].config["options"]
+    assert options[:3] == FIRST_OPTIONS
+    assert options[54:] == [{"value": "af_heart:0.6+jm_kumo:0.4", "label": "Heart 60% + Kumo 40%"}]
+    assert suggested_values(result)[CONF_VOICE] == "af_heart:0.6+jm_kumo:0.4"
 
 
 async def test_options_server_unreachable(hass: HomeAssistant) -> None:

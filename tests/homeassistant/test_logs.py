@@ -69,7 +69,7 @@ async def test_streamed_session_logged_at_debug(
     match = ENDED.fullmatch(line)
     assert match is not None, line
     assert match[2] == f"{HOST}:{kokoro_server.live_port}"
-    assert match[3] == "voice jf_alpha, language en-us, speed 1.0, wav"
+    assert match[3] == "voice af_heart, language en-us, speed 1.0, wav"
     assert match[4] == "text streamed in 2 pieces"
     assert match[5] == "completed"
     first_audio, chunks, total = float(match[6]), int(match[7]), float(match[9])
@@ -87,12 +87,12 @@ async def test_every_ending_is_logged(
     """Whole text, a reader that stops early, a refused voice: each session says how it ended."""
     caplog.set_level(logging.DEBUG, logger=PACKAGE)
     _, data = await entity.async_get_tts_audio(
-        SENTENCE, "en-GB", {"voice": "jm_kumo", **WAV_OPTIONS}
+        SENTENCE, "en-GB", {"voice": "bm_george", **WAV_OPTIONS}
     )
     assert data is not None
     assert_speech(parse_wav(data), SENTENCE)
     (line,) = session_lines(caplog)
-    assert "(voice jm_kumo, language en-gb, speed 1.0, wav, one-shot text) completed: " in line
+    assert "(voice bm_george, language en-gb, speed 1.0, wav, one-shot text) completed: " in line
 
     # Home Assistant sends a one-shot text as a stream of one piece: logged as one-shot.
     caplog.clear()
@@ -104,7 +104,7 @@ async def test_every_ending_is_logged(
     match = ENDED.fullmatch(line)
     assert match is not None, line
     assert (match[3], match[4], match[5]) == (
-        "voice jf_alpha, language en-us, speed 1.0, flac",
+        "voice af_heart, language en-us, speed 1.0, flac",
         "one-shot text",
         "completed",
     )
@@ -121,7 +121,7 @@ async def test_every_ending_is_logged(
     (line,) = session_lines(caplog)
     match = ENDED.fullmatch(line)
     assert match is not None, line
-    assert match[3] == "voice jf_alpha, language en-us, speed 1.2, wav"
+    assert match[3] == "voice af_heart, language en-us, speed 1.2, wav"
     assert (match[5], match[7]) == ("stopped by its reader", "1")
     await wait_for_idle(kokoro_server, within=30)
 

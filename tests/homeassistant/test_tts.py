@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import struct
 import time
 import wave
@@ -43,13 +44,23 @@ from .conftest import HOST, KokoroServer, Scripted, async_load_entry
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
-#: The embedded voices with the readable names the server gives them.
+#: Some of the 54 voices with the readable names the server gives them.
 VOICE_NAMES = {
-    "jf_alpha": "Alpha (Japanese, female)",
-    "jf_gongitsune": "Gongitsune (Japanese, female)",
-    "jf_nezumi": "Nezumi (Japanese, female)",
-    "jf_tebukuro": "Tebukuro (Japanese, female)",
+    "af_heart": "Heart (English (US), female)",
+    "bf_emma": "Emma (English (UK), female)",
+    "ef_dora": "Dora (Spanish, female)",
+    "ff_siwis": "Siwis (French, female)",
     "jm_kumo": "Kumo (Japanese, male)",
+    "zf_xiaobei": "Xiaobei (Chinese (Mandarin), female)",
+}
+#: The voices each language offers first: its natural voice, then the others made for it.
+FIRST_VOICES = {
+    "en-US": ["af_heart", "af_alloy", "af_aoede"],
+    "en-GB": ["bf_emma", "bf_alice", "bf_isabella"],
+    "es": ["ef_dora", "em_alex", "em_santa"],
+    "fr-FR": ["ff_siwis", "af_alloy"],
+    "ja": ["jf_alpha", "jf_gongitsune", "jf_nezumi"],
+    "zh-CN": ["zf_xiaobei", "zf_xiaoni", "zf_xiaoxiao"],
 }
 #: What a server older than the ``voice_names`` field answers to ``/voices``.
 OLD_SERVER_VOICES = {
@@ -153,10 +164,13 @@ async def test_entity_describes_server(
     ]
     assert entity.default_options == {}
     assert entity.async_supports_streaming_input()
-    for language in ("en-US", "ja"):
+    for language, first in FIRST_VOICES.items():
         voices = entity.async_get_supported_voices(language)
         assert voices is not None
-        assert {voice.voice_id: voice.name for voice in voices} == VOICE_NAMES
+        assert [voice.voice_id for voice in voices[: len(first)]] == first, language
+        assert len(voices) == 54
+        names = {voice.voice_id: voice.name for voice in voices}
+        assert {voice: names[voice] for voice in VOICE_NAMES} == VOICE_NAMES
     assert entity.async_get_supported_voices("de-DE") is None
 
     hass.config_entries.async_update_entry(
@@ -208,14 +222,12 @@ async def test_saved_blend_is_named_and_spoken(
     hass: HomeAssistant, entry: MockConfigEntry, entity: KokoroLiveTTSEntity
 ) -> None:
     """A blend saved as the default voice joins the voice list by its parts' names and speaks."""
-    blend = "jf_alpha:0.6+jm_kumo:0.4"
+    blend = "af_heart:0.6+jm_kumo:0.4"
     hass.config_entries.async_update_entry(entry, options={CONF_VOICE: blend})
     voices = entity.async_get_supported_voices("en-US")
     assert voices is not None
-    assert {voice.voice_id: voice.name for voice in voices} == {
-        **VOICE_NAMES,
-        blend: "Alpha 60% + Kumo 40%",
-    }
+    assert (voices[-1].voice_id, voices[-1].name) == (blend, "Heart 60% + Kumo 40%")
+    assert len(voices) == 55
     assert entity.default_options == {"voice": blend}
     _, data = await entity.async_get_tts_audio(
         SENTENCE, "en-US", {**entity.default_options, **WAV_OPTIONS}
@@ -331,6 +343,33 @@ async def test_get_tts_audio_returns_complete_wav(entity: KokoroLiveTTSEntity) -
     assert_speech(wav, SENTENCE)
 
 
+@pytest.mark.parametrize(
+    ("language", "voice", "text"),
+    [
+        ("en-US", "af_heart", "The kitchen lights are on."),
+        ("fr-FR", "ff_siwis", "Les lumières de la cuisine sont allumées."),
+        ("es", "ef_dora", "Las luces de la cocina están encendidas."),
+    ],
+)
+async def test_each_language_speaks_with_its_own_voice(
+    entity: KokoroLiveTTSEntity,
+    caplog: pytest.LogCaptureFixture,
+    language: str,
+    voice: str,
+    text: str,
+) -> None:
+    """No voice chosen: the pipeline's language picks its natural voice on the server."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.kokoro_live")
+    assert entity.default_options == {}
+    _, data = await entity.async_get_tts_audio(text, language, dict(entity.default_options))
+    assert data is not None
+    assert parse_wav(data).seconds > 1.0
+    server_language = language.lower()
+    opened = [r.getMessage() for r in caplog.records if " opened: " in r.getMessage()]
+    assert len(opened) == 1
+    assert f"voice {voice}, language {server_language}," in opened[0]
+
+
 async def test_tts_speak_service(hass: HomeAssistant, entity_id: str) -> None:
     """``tts.speak`` hands a media player a URL whose audio is our speech."""
     calls = async_mock_service(hass, "media_player", "play_media")
@@ -356,7 +395,7 @@ async def test_speed_and_voice_reach_the_server(entity: KokoroLiveTTSEntity) -> 
     """Options change the speech: double speed is clearly shorter; a wrong voice is refused."""
     text = "One, two, three, four, five, six, seven, eight."
     durations = []
-    for options in ({"voice": "jm_kumo", "speed": 1.0}, {"voice": "jm_kumo", "speed": "2.0"}):
+    for options in ({"voice": "am_michael", "speed": 1.0}, {"voice": "am_michael", "speed": "2.0"}):
         _, data = await entity.async_get_tts_audio(text, "en-US", {**options, **WAV_OPTIONS})
         assert data is not None
         durations.append(parse_wav(data).seconds)

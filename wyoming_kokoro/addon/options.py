@@ -13,7 +13,14 @@ import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
-from ..config import DEFAULT_LIVE_PORT, DEFAULT_WYOMING_PORT, MAX_SPEED, MIN_SPEED, MODEL_CHOICES
+from ..config import (
+    AUTO_VOICE,
+    DEFAULT_LIVE_PORT,
+    DEFAULT_WYOMING_PORT,
+    MAX_SPEED,
+    MIN_SPEED,
+    MODEL_CHOICES,
+)
 from ..engine.languages import LANGUAGES
 from ..schema import RequestError, check_speed
 from ..server.auth import ApiKeyError, check_key
@@ -99,7 +106,9 @@ def argv_from_options(options: Mapping[str, object]) -> list[str]:
     voices = _optional_path(options, "custom_voices_path")
     if voices is not None:
         argv += ["--voices", voices]
-    argv += ["--voice", _voice(options)]
+    voice = _voice(options)
+    if voice != AUTO_VOICE:
+        argv += ["--voice", voice]
     language = _choice(options, "language", LANGUAGE_OPTIONS)
     if language != AUTO_LANGUAGE:
         argv += ["--language", language]
@@ -150,7 +159,8 @@ def _voice(options: Mapping[str, object]) -> str:
     value = _required(options, "voice")
     if not isinstance(value, str) or not value.strip():
         raise AddonOptionsError(
-            "voice must be a voice name like jf_alpha, or a blend like jf_alpha:0.6+jf_nezumi:0.4"
+            f"voice must be {AUTO_VOICE!r} (each language's natural voice), a voice name like "
+            "af_heart, or a blend like af_heart:0.6+bf_emma:0.4"
         )
     return value.strip()
 

@@ -28,7 +28,7 @@ from ..text.surrogates import SurrogateJoiner
 from ..text.verbalize import verbalize
 from . import audio
 from .capacity import CapacityMeter
-from .languages import LANGUAGES, language_of_voice, normalize_language
+from .languages import LANGUAGES, language_of_voice, natural_voice, normalize_language
 from .model import KokoroModel, resolve_device
 from .scheduler import InferenceScheduler, JobCancelledError
 from .speech_cache import SpeechCache, SpeechKey
@@ -346,6 +346,15 @@ class Engine:
         """Language codes the model can speak."""
         return list(LANGUAGES)
 
+    def default_voice(self, language: str | None = None) -> str:
+        """The voice for a request that names none: ``--voice``, else the natural voice of
+        the request's language (else ``--language``, else US English)."""
+        if self.settings.voice:
+            return self.settings.voice
+        if language is None:
+            language = normalize_language(self.settings.language or "en-us")
+        return natural_voice(language, self.voices.names)
+
     def language_for(self, voice: str) -> str:
         """The language a voice speaks when the request names none."""
         if self.settings.language:
@@ -367,7 +376,9 @@ class Engine:
             request = check_request({"voice": voice, "language": language, "speed": speed})
         except RequestError as error:
             raise InvalidRequestError(str(error)) from None
-        voice_spec = request.voice if request.voice is not None else self.settings.voice
+        voice_spec = (
+            request.voice if request.voice is not None else self.default_voice(request.language)
+        )
         try:
             style = self.voices.style(voice_spec)
             voice_name = self.voices.canonical(voice_spec)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 #: espeak language code -> (BCP-47 locale, human name).
 LANGUAGES: dict[str, tuple[str, str]] = {
     "en-us": ("en_US", "English (US)"),
@@ -26,6 +28,19 @@ VOICE_PREFIX_LANGUAGE: dict[str, str] = {
     "j": "ja",
     "p": "pt-br",
     "z": "cmn",
+}
+
+#: The voice each language speaks with when a request names no voice: the natural one.
+DEFAULT_VOICES: dict[str, str] = {
+    "en-us": "af_heart",
+    "en-gb": "bf_emma",
+    "es": "ef_dora",
+    "fr-fr": "ff_siwis",
+    "it": "if_sara",
+    "pt-br": "pf_dora",
+    "hi": "hf_alpha",
+    "ja": "jf_alpha",
+    "cmn": "zf_xiaobei",
 }
 
 _ALIASES: dict[str, str] = {
@@ -60,6 +75,19 @@ def normalize_language(code: str) -> str:
 def language_of_voice(voice: str) -> str | None:
     """The language a voice was made for, from its prefix (``af_heart`` -> ``en-us``)."""
     return VOICE_PREFIX_LANGUAGE.get(voice[:1].lower()) if "_" in voice else None
+
+
+def natural_voice(language: str, loaded: Sequence[str]) -> str:
+    """The voice of ``loaded`` that speaks ``language`` best.
+
+    The language's default voice, else the first voice made for the language, else the
+    first voice at all (a bank without the language still speaks, with an accent).
+    """
+    preferred = DEFAULT_VOICES.get(language)
+    if preferred is not None and preferred in loaded:
+        return preferred
+    own = [name for name in loaded if language_of_voice(name) == language]
+    return own[0] if own else loaded[0]
 
 
 _GENDERS = {"f": "female", "m": "male"}

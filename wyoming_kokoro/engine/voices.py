@@ -1,4 +1,4 @@
-"""The voices file (npz of style arrays) and voice blends such as ``jf_alpha:0.6+jm_kumo:0.4``."""
+"""The voices file (npz of style arrays) and voice blends such as ``af_heart:0.6+bf_emma:0.4``."""
 
 from __future__ import annotations
 

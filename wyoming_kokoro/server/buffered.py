@@ -7,7 +7,7 @@ then spoken; ``/ws/tts/live`` is the low-latency path.
 
 Session::
 
-    -> {"model_id": "...", "voice": {"mode": "id", "id": "jf_alpha"},
+    -> {"model_id": "...", "voice": {"mode": "id", "id": "af_heart"},
         "output_format": {"container": "raw", "encoding": "pcm_s16le", "sample_rate": 24000},
         "language": "en"}
     -> {"transcript": "Hello there. "}          (any number; "force": true speaks what is buffered)

@@ -22,7 +22,7 @@ from aiohttp import web
 from .. import __version__
 from ..config import Settings
 from ..engine import Engine
-from ..engine.languages import describe_voice
+from ..engine.languages import LANGUAGES, describe_voice, language_of_voice
 from . import auth, buffered, live, readiness
 from .appkeys import CONTEXTS_KEY, ENGINE_KEY, METRICS_KEY, SESSIONS_KEY, SETTINGS_KEY
 from .contexts import ContextCounters
@@ -97,7 +97,8 @@ def health(app: web.Application) -> dict[str, Any]:
 
 
 def voices(engine: Engine) -> dict[str, Any]:
-    """What ``GET /voices`` answers: voices and their readable names, languages, defaults."""
+    """What ``GET /voices`` answers: voices with their readable names and languages, the
+    languages, and the voice a request naming only a language gets (``default_voices``)."""
     default = engine.default_params
     return {
         "version": __version__,
@@ -105,7 +106,17 @@ def voices(engine: Engine) -> dict[str, Any]:
         "sample_rate": engine.sample_rate,
         "voices": engine.voices.names,
         "voice_names": {name: describe_voice(name) for name in engine.voices.names},
+        # The language each voice was made for (its name's first letter), for grouping.
+        "voice_languages": {
+            name: language
+            for name in engine.voices.names
+            if (language := language_of_voice(name)) is not None
+        },
         "languages": engine.languages,
+        "language_names": {language: LANGUAGES[language][1] for language in engine.languages},
+        "default_voices": {
+            language: engine.default_voice(language) for language in engine.languages
+        },
         "default_voice": default.voice,
         "default_language": default.language,
         "default_speed": default.speed,

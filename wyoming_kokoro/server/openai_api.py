@@ -28,6 +28,7 @@ from aiohttp import web
 from ..aio import once
 from ..engine import Engine, SynthesisError
 from ..engine.audio import duration_seconds, silence, to_pcm16
+from ..engine.languages import language_of_voice
 from .appkeys import ENGINE_KEY, METRICS_KEY, SESSIONS_KEY, SETTINGS_KEY
 from .encoders import FORMATS, Encoder, new_encoder
 from .openai_request import MODELS, ApiError, SpeechRequest, decode_body, parse_speech
@@ -77,7 +78,9 @@ async def _settle_voice_table(app: web.Application) -> None:
     """Resolve the OpenAI voice table once, for the bank that is loaded; warn about entries
     that name no loaded voice (requests for them get a clear 400)."""
     engine, settings = app[ENGINE_KEY], app[SETTINGS_KEY]
-    table = openai_voice_table(engine.voices.names, settings.openai_voices, settings.voice)
+    table = openai_voice_table(
+        engine.voices.names, settings.openai_voices, engine.default_params.voice
+    )
     for name, voice in table.items():
         try:
             engine.voices.style(voice)
@@ -99,7 +102,9 @@ async def _cut_replies(app: web.Application) -> None:
 def _voice_table(app: web.Application) -> dict[str, str]:
     if _VOICE_TABLE_KEY not in app:  # a sub-application started without our startup hook
         engine, settings = app[ENGINE_KEY], app[SETTINGS_KEY]
-        return openai_voice_table(engine.voices.names, settings.openai_voices, settings.voice)
+        return openai_voice_table(
+            engine.voices.names, settings.openai_voices, engine.default_params.voice
+        )
     return app[_VOICE_TABLE_KEY]
 
 
@@ -153,7 +158,10 @@ async def voices(request: web.Request) -> web.Response:
     """``GET /v1/audio/voices``: our voices, then the OpenAI names and the voice each means."""
     engine = request.app[ENGINE_KEY]
     table = _voice_table(request.app)
-    ours: list[dict[str, Any]] = [{"id": name, "name": name} for name in engine.voices.names]
+    ours: list[dict[str, Any]] = [
+        {"id": name, "name": name, "language": language_of_voice(name)}
+        for name in engine.voices.names
+    ]
     mapped: list[dict[str, Any]] = [
         {"id": name, "name": f"{name} ({voice})", "voice": voice} for name, voice in table.items()
     ]

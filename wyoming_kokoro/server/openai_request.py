@@ -96,7 +96,7 @@ def _voice(value: object) -> str:
         value = value.get("id")
     if not isinstance(value, str) or not value.strip():
         raise vol.Invalid(
-            f"'voice' must be a voice name, a blend like 'jf_alpha:0.6+jm_kumo:0.4' or an "
+            f"'voice' must be a voice name, a blend like 'af_heart:0.6+am_michael:0.4' or an "
             f"OpenAI voice name such as 'alloy'; got {value!r}"
         )
     return value.strip()

@@ -2,8 +2,8 @@
 
 Software written for OpenAI's speech API sends its own voice names. Each one stands for a voice
 of ours: the first of its candidates that the loaded bank has (the official bank's namesake or
-nearest character, then the embedded bank's), else the bank's first voice of the same gender,
-else the server's default voice. The table is settled once, when the server starts; a
+nearest character, then the Japanese fallback bank's), else the bank's first voice of the same
+gender, else the server's default voice. The table is settled once, when the server starts; a
 ``--openai-voice NAME=VOICE`` flag overrides one entry, and an entry naming a voice that is not
 loaded is the request's error, never quietly another voice.
 """

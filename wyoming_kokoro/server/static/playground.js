@@ -345,6 +345,26 @@ function option(value, label) {
   return element;
 }
 
+/** The voices as one <optgroup> per language, in the server's language order. */
+function voiceGroups(info, label) {
+  const languageOf = info.voice_languages ?? {};
+  const languageNames = info.language_names ?? {};
+  const order = [...info.languages, ""];
+  const byLanguage = new Map(order.map((code) => [code, []]));
+  for (const id of info.voices) {
+    const code = byLanguage.has(languageOf[id]) ? languageOf[id] : "";
+    byLanguage.get(code).push(option(id, label(id)));
+  }
+  return order
+    .filter((code) => byLanguage.get(code).length)
+    .map((code) => {
+      const group = document.createElement("optgroup");
+      group.label = languageNames[code] ?? (code || "Other");
+      group.append(...byLanguage.get(code));
+      return group;
+    });
+}
+
 async function loadVoices() {
   let response = await fetch("voices", { headers: authHeaders() });
   while (response.status === 401) {
@@ -358,12 +378,15 @@ async function loadVoices() {
   hook.voices = info.voices;
   const names = info.voice_names ?? {};
   const label = (id) => (names[id] ? `${names[id]} (${id})` : id);
-  $("voice").replaceChildren(...info.voices.map((id) => option(id, label(id))));
+  $("voice").replaceChildren(...voiceGroups(info, label));
   $("voice").value = info.default_voice.split(/[:+]/)[0];
-  $("blend-voice").append(...info.voices.map((id) => option(id, label(id))));
+  $("blend-voice").append(...voiceGroups(info, label));
+  const languageNames = info.language_names ?? {};
   $("language").replaceChildren(
     option("", `Server default (${info.default_language})`),
-    ...info.languages.map((code) => option(code)),
+    ...info.languages.map((code) =>
+      option(code, languageNames[code] ? `${languageNames[code]} (${code})` : code),
+    ),
   );
   $("speed").value = info.default_speed;
   $("speed-value").textContent = Number(info.default_speed).toFixed(2);

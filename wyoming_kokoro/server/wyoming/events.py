@@ -31,7 +31,7 @@ def _string(rule: str) -> Callable[[object], object]:
 
 def _object(value: object) -> object:
     if value is not None and not isinstance(value, Mapping):
-        raise vol.Invalid(f"must be an object such as {{'name': 'jf_alpha'}}, got {quote(value)}")
+        raise vol.Invalid(f"must be an object such as {{'name': 'af_heart'}}, got {quote(value)}")
     return value
 
 
@@ -41,7 +41,7 @@ _VOICE = vol.All(
         None,
         vol.Schema(
             {
-                vol.Optional("name"): _string("a string such as 'jf_alpha'"),
+                vol.Optional("name"): _string("a string such as 'af_heart'"),
                 vol.Optional("language"): _string("a string such as 'en_US'"),
                 vol.Optional("speaker"): _string("a string"),
             },

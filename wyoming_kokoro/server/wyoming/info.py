@@ -14,7 +14,7 @@ from wyoming.info import Attribution, Info, TtsProgram, TtsVoice
 
 from ... import __version__
 from ...engine import Engine, InvalidRequestError
-from ...engine.languages import describe_voice, locale_of
+from ...engine.languages import DEFAULT_VOICES, describe_voice, locale_of
 from ...schema import quote
 
 _LOGGER = logging.getLogger(__name__)
@@ -64,7 +64,8 @@ def build_info(engine: Engine, streaming: bool) -> Info:
 
 def voice_for_locale(locales: dict[str, str], language: str, default: str) -> str:
     """A voice listed for ``language`` (``en_US``, or just ``en``): the default voice if it is
-    one of them, else the first; :class:`InvalidRequestError` when none is."""
+    one of them, else the language's natural voice (``af_heart`` for ``en_US``), else the first;
+    :class:`InvalidRequestError` when none is."""
     wanted = language.strip().replace("-", "_").lower()
     for exact in (True, False):
         matches = [
@@ -72,8 +73,11 @@ def voice_for_locale(locales: dict[str, str], language: str, default: str) -> st
             for name, locale in locales.items()
             if locale.lower() == wanted or (not exact and locale.split("_")[0].lower() == wanted)
         ]
+        for choice in (default, *DEFAULT_VOICES.values()):
+            if choice in matches:
+                return choice
         if matches:
-            return default if default in matches else matches[0]
+            return matches[0]
     available = sorted(set(locales.values()))
     raise InvalidRequestError(
         f"No voice for language {quote(language)}. Available: {', '.join(available)}"
