@@ -211,7 +211,7 @@ def door_of(request: web.Request) -> str | None:
     if resource is None or isinstance(resource, StaticResource):
         return None
     path = resource.canonical
-    if path.endswith(_OPEN_PATHS) or path.endswith("/"):
+    if path.endswith(_OPEN_PATHS) or path.endswith("/") or "/static/" in path:
         return None
     if path.endswith("/ws/tts/live"):
         return "live"
