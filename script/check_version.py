@@ -1,9 +1,10 @@
 """Check that every place a release names its version agrees with pyproject.toml.
 
 pyproject.toml is the one source; the package reads it back from its installed metadata. The
-files Home Assistant and HACS read cannot: the add-on's config.yaml (the image tag Home Assistant
-pulls), the add-on's CHANGELOG.md (its newest entry) and the integration's manifest.json. A
-release tag, when given (``--tag v0.2.0``, as the release workflow does), must name it too.
+files Home Assistant, HACS and Kubernetes read cannot: the add-on's config.yaml (the image tag
+Home Assistant pulls), the add-on's CHANGELOG.md (its newest entry), the integration's
+manifest.json and the image tags of the Kubernetes manifests in deploy/. A release tag, when
+given (``--tag v0.2.0``, as the release workflow does), must name it too.
 
 Usage: python script/check_version.py [--root DIR] [--tag TAG]. Exits 1 listing each mismatch.
 """
@@ -22,6 +23,8 @@ import yaml
 ADDON_CONFIG = Path("addon/config.yaml")
 ADDON_CHANGELOG = Path("addon/CHANGELOG.md")
 MANIFEST = Path("custom_components/kokoro_live/manifest.json")
+DEPLOYMENT = Path("deploy/kubernetes/base/deployment.yaml")
+GPU_PATCH = Path("deploy/kubernetes/gpu/deployment-gpu.yaml")
 #: The first release heading of a changelog: ``## 0.2.0`` (anything after the version ignored).
 _CHANGELOG_HEADING = re.compile(r"^## \[?v?([^\s\]]+)", re.MULTILINE)
 
@@ -41,7 +44,25 @@ def written_versions(root: Path) -> dict[str, str | None]:
         str(ADDON_CONFIG): _text(config.get("version")),
         f"{ADDON_CHANGELOG} (newest entry)": changelog.group(1) if changelog else None,
         str(MANIFEST): _text(manifest.get("version")),
+        f"{DEPLOYMENT} (image tag)": _image_tag(deployment_image(root)),
+        f"{GPU_PATCH} (image tag)": _image_tag(gpu_image(root)).removesuffix("-gpu"),
     }
+
+
+def deployment_image(root: Path) -> str:
+    """The image the Kubernetes Deployment runs (``name:tag``)."""
+    deployment = yaml.safe_load((root / DEPLOYMENT).read_text(encoding="utf-8"))
+    return str(deployment["spec"]["template"]["spec"]["containers"][0]["image"])
+
+
+def gpu_image(root: Path) -> str:
+    """The image the GPU overlay puts in its place."""
+    patches = yaml.safe_load((root / GPU_PATCH).read_text(encoding="utf-8"))
+    return next(str(p["value"]) for p in patches if p["path"].endswith("/image"))
+
+
+def _image_tag(image: str) -> str:
+    return image.rpartition(":")[2]
 
 
 def _text(value: object) -> str | None:
