@@ -181,7 +181,8 @@ async def main(args: argparse.Namespace) -> int:
         except Exception as error:
             failures.append(f"{door}: {type(error).__name__}: {error}")
             continue
-        print(json.dumps({**asdict(result), "rtf": round(result.real_time_factor, 3)}))
+        figures = {key: round(value, 3) for key, value in asdict(result).items() if key != "door"}
+        print(json.dumps({"door": door, **figures, "rtf": round(result.real_time_factor, 3)}))
     for failure in failures:
         print(f"FAIL {failure}", file=sys.stderr)
     return 1 if failures else 0
