@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import aiohttp
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
@@ -145,11 +146,23 @@ async def check_http(host: str, port: int, expect_version: str) -> list[str]:
     return problems
 
 
-async def wait_ready(host: str, port: int, seconds: float) -> float:
-    """Until ``/ready`` answers 200 (the model is loaded); the seconds it took."""
+def process_ended(pid: int) -> bool:
+    """Whether the process is gone (or a zombie waiting to be reaped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[0] == "Z"
+
+
+async def wait_ready(host: str, port: int, seconds: float, server_pid: int | None = None) -> float:
+    """Until ``/ready`` answers 200 (the model is loaded); the seconds it took. Fails at once
+    when the server process (``server_pid``) ends first."""
     start = time.monotonic()
     async with aiohttp.ClientSession(f"http://{host}:{port}") as session:
         while time.monotonic() - start < seconds:
+            if server_pid is not None and process_ended(server_pid):
+                raise RuntimeError(f"the server (pid {server_pid}) exited before it was ready")
             try:
                 async with session.get("/ready") as response:
                     if response.status == 200:
@@ -171,7 +184,11 @@ SPEAKERS: dict[str, Callable[[str, int], Awaitable[DoorResult]]] = {
 async def main(args: argparse.Namespace) -> int:
     """Every door asked in turn; the failures listed, the results printed as JSON lines."""
     if args.wait_ready:
-        waited = await wait_ready(args.host, args.port, args.wait_ready)
+        try:
+            waited = await wait_ready(args.host, args.port, args.wait_ready, args.server_pid)
+        except (RuntimeError, TimeoutError) as error:
+            print(f"FAIL {error}", file=sys.stderr)
+            return 1
         print(json.dumps({"ready_after_seconds": round(waited, 1)}))
     failures = [] if args.no_http_checks else await check_http(args.host, args.port, __version__)
     for door in args.doors:
@@ -201,6 +218,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--wait-ready", type=float, default=0.0, help="first wait this long for /ready (seconds)"
     )
+    parser.add_argument("--server-pid", type=int, help="stop waiting if this process ends")
     parser.add_argument("--no-http-checks", action="store_true", help="skip /health and /static")
     args = parser.parse_args(argv)
     args.doors = [door for door in args.doors.split(",") if door]
