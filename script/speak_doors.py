@@ -82,26 +82,31 @@ async def _one_piece(text: str) -> AsyncIterator[str]:
     yield text
 
 
-async def speak_live(host: str, port: int, mode: str = "live") -> DoorResult:
-    """The voicebot client over ``/ws/tts/live`` (or ``/ws/tts/stream`` for ``buffered``)."""
-    client = KokoroClient(f"ws://{host}:{port}", mode="buffered" if mode == "buffered" else "live")
+async def speak_live(host: str, port: int, wait_seconds: float, mode: str = "live") -> DoorResult:
+    """The voicebot client over ``/ws/tts/live`` (or ``/ws/tts/stream`` for ``buffered``);
+    ``wait_seconds`` is how long it waits for audio (an emulated CPU takes minutes)."""
+    client = KokoroClient(
+        f"ws://{host}:{port}",
+        mode="buffered" if mode == "buffered" else "live",
+        receive_timeout=wait_seconds,
+    )
     meter = _Meter(mode)
     async for chunk in client.stream_synthesis(_one_piece(SENTENCES[mode])):
         meter.audio(len(chunk))
     return meter.result()
 
 
-async def speak_buffered(host: str, port: int) -> DoorResult:
+async def speak_buffered(host: str, port: int, wait_seconds: float) -> DoorResult:
     """The async.ai-style buffered endpoint, through the same client."""
-    return await speak_live(host, port, mode="buffered")
+    return await speak_live(host, port, wait_seconds, mode="buffered")
 
 
-async def speak_openai(host: str, port: int) -> DoorResult:
+async def speak_openai(host: str, port: int, wait_seconds: float) -> DoorResult:
     """``POST /v1/audio/speech`` as raw PCM, read as it streams."""
     meter = _Meter("openai")
     body = {"model": "kokoro", "input": SENTENCES["openai"], "response_format": "pcm"}
     async with (
-        aiohttp.ClientSession() as session,
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=wait_seconds)) as session,
         session.post(f"http://{host}:{port}/v1/audio/speech", json=body) as response,
     ):
         if response.status != 200:
@@ -111,8 +116,8 @@ async def speak_openai(host: str, port: int) -> DoorResult:
     return meter.result()
 
 
-async def speak_wyoming(host: str, port: int) -> DoorResult:
-    """A Wyoming ``synthesize`` event, as Home Assistant sends it."""
+async def speak_wyoming(host: str, port: int, wait_seconds: float) -> DoorResult:
+    """A Wyoming ``synthesize`` event, as Home Assistant sends it (the caller bounds the wait)."""
     meter = _Meter("wyoming")
     async with AsyncTcpClient(host, port) as client:
         await client.write_event(Synthesize(text=SENTENCES["wyoming"]).event())
@@ -173,7 +178,7 @@ async def wait_ready(host: str, port: int, seconds: float, server_pid: int | Non
     raise TimeoutError(f"the server on port {port} was not ready in {seconds:.0f} s")
 
 
-SPEAKERS: dict[str, Callable[[str, int], Awaitable[DoorResult]]] = {
+SPEAKERS: dict[str, Callable[[str, int, float], Awaitable[DoorResult]]] = {
     "live": speak_live,
     "openai": speak_openai,
     "buffered": speak_buffered,
@@ -194,7 +199,9 @@ async def main(args: argparse.Namespace) -> int:
     for door in args.doors:
         port = args.wyoming_port if door == "wyoming" else args.port
         try:
-            result = await asyncio.wait_for(SPEAKERS[door](args.host, port), args.timeout)
+            result = await asyncio.wait_for(
+                SPEAKERS[door](args.host, port, args.timeout), args.timeout
+            )
         except Exception as error:
             failures.append(f"{door}: {type(error).__name__}: {error}")
             continue
