@@ -255,7 +255,10 @@ def test_dockerfile_runs_the_entry_script_and_health_check() -> None:
         r'"wyoming_kokoro.addon", "healthcheck"\]',
         dockerfile,
     )
-    assert 'RUN kokoro-live-install "${BUILD_VERSION}" /opt/kokoro-live' in dockerfile
+    assert re.search(
+        r'kokoro-live-install "\$\{BUILD_VERSION\}" /opt/kokoro-live /tmp/kokoro-live-src\b',
+        dockerfile,
+    )
     exec_line = next(line for line in _run_script().splitlines() if line.startswith("exec "))
     assert shlex.split(exec_line)[1:] == [
         "/opt/kokoro-live/bin/python",
@@ -265,6 +268,29 @@ def test_dockerfile_runs_the_entry_script_and_health_check() -> None:
         "/data/options.json",
         "$@",
     ]
+
+
+def test_image_copies_only_what_the_build_context_admits() -> None:
+    """The image builds from the repository root: every COPY source exists and .dockerignore
+    lets it through (a missing one fails the build on the release machine, not here)."""
+    dockerfile = (ADDON / "Dockerfile").read_text(encoding="utf-8")
+    admitted = [
+        line[1:].rstrip("/")
+        for line in (REPO / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.startswith("!")
+    ]
+    sources = [
+        source
+        for line in dockerfile.splitlines()
+        if line.startswith("COPY ") and "--from=" not in line
+        for source in line.split()[1:-1]
+    ]
+    assert "wyoming_kokoro" in sources
+    for source in sources:
+        assert (REPO / source).exists(), source
+        assert any(source == allowed or source.startswith(f"{allowed}/") for allowed in admitted), (
+            source
+        )
 
 
 def test_image_installs_the_extra_the_tests_run_with() -> None:
@@ -293,6 +319,19 @@ def test_install_script_refuses_a_missing_or_bad_version(args: list[str], tmp_pa
     )
     assert result.returncode == 2
     assert "need a release version" in result.stderr
+    assert not (tmp_path / "venv").exists()
+
+
+def test_install_script_refuses_a_missing_source(tmp_path: Path) -> None:
+    result = subprocess.run(
+        ["bash", str(INSTALL_SCRIPT), "0.1.0", str(tmp_path / "venv"), str(tmp_path / "no.whl")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "no package source" in result.stderr
     assert not (tmp_path / "venv").exists()
 
 

@@ -4,4 +4,10 @@ Importing this package loads no model and needs no onnxruntime: the client side
 (``wyoming_kokoro.client``) runs on hosts that never synthesize.
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    # pyproject.toml is the one place the version is written; the installed metadata carries it.
+    __version__ = version("wyoming-kokoro")
+except PackageNotFoundError:  # sources on sys.path without an install
+    __version__ = "0+unknown"
