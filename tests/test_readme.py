@@ -125,9 +125,8 @@ def _extras() -> set[str]:
 def check_command(words: list[str]) -> None:
     """Fail unless the command names things that exist and its flags parse."""
     program, args = words[0], words[1:]
-    if re.fullmatch(r"[A-Z_][A-Z0-9_]*=\S*", program) and args:  # an environment assignment
-        check_command(args)
-    elif program == "sudo":
+    environment = re.fullmatch(r"[A-Z_][A-Z0-9_]*=\S*", program) is not None
+    if (environment or program == "sudo") and args:
         check_command(args)
     elif program in ("wyoming-kokoro", "./script/run") and args[:1] == ["say"]:
         say.build_parser().parse_args(args[1:])
