@@ -41,7 +41,9 @@ def refused(app: HttpApp, door: str) -> float:
 async def test_the_page_asks_for_the_key_and_speaks_with_it(
     server: HttpApp, browser: Browser
 ) -> None:
-    page = await browser.new_page()
+    # wait_for_function's string predicates are evaluated in the page, which the page's
+    # Content-Security-Policy forbids: set aside here (test_http_headers.py checks the policy).
+    page = await browser.new_page(bypass_csp=True)
     console = Console(page)
     await page.goto(f"{server.base}/")
     await page.wait_for_selector("#key-form:not([hidden])", timeout=15_000)
@@ -84,7 +86,7 @@ async def test_the_page_asks_for_the_key_and_speaks_with_it(
     assert set(console.errors) <= {REFUSED_LOAD}, console.errors
 
     # A new tab has its own session storage: it asks again.
-    fresh = await browser.new_page()
+    fresh = await browser.new_page(bypass_csp=True)
     await fresh.goto(f"{server.base}/")
     await fresh.wait_for_selector("#key-form:not([hidden])", timeout=15_000)
     await fresh.close()
