@@ -51,7 +51,7 @@ async def test_diagnostics(
     server = diagnostics["server"]
     assert server["version"] == "0.1.0"
     assert server["model"] == "Kokoro-82M int8 (embedded)"
-    assert server["voices_count"] == 5
+    assert server["voices_count"] == 54
     assert server["voice_names"]["jm_kumo"] == "Kumo (Japanese, male)"
     assert server["sample_rate"] == 24000
     assert diagnostics["available"] is True

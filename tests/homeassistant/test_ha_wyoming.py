@@ -198,4 +198,9 @@ async def test_voice_picker_finds_voices_through_the_listed_tag(
         )
         voices = (await client.receive_json())["result"]["voices"]
         found = None if voices is None else {voice["voice_id"] for voice in voices}
-        assert found == expected, language
+        if expected is None:
+            assert found is None, language
+        else:
+            assert found is not None, language
+            assert expected <= found, language
+            assert len(found) == 54, language

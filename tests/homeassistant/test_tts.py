@@ -361,13 +361,15 @@ async def test_each_language_speaks_with_its_own_voice(
     """No voice chosen: the pipeline's language picks its natural voice on the server."""
     caplog.set_level(logging.DEBUG, logger="custom_components.kokoro_live")
     assert entity.default_options == {}
-    _, data = await entity.async_get_tts_audio(text, language, dict(entity.default_options))
+    _, data = await entity.async_get_tts_audio(
+        text, language, {**entity.default_options, **WAV_OPTIONS}
+    )
     assert data is not None
     assert parse_wav(data).seconds > 1.0
     server_language = language.lower()
-    opened = [r.getMessage() for r in caplog.records if " opened: " in r.getMessage()]
-    assert len(opened) == 1
-    assert f"voice {voice}, language {server_language}," in opened[0]
+    sessions = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Session ")]
+    assert len(sessions) == 1
+    assert f"(voice {voice}, language {server_language}," in sessions[0]
 
 
 async def test_tts_speak_service(hass: HomeAssistant, entity_id: str) -> None:
