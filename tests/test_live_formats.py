@@ -107,6 +107,42 @@ async def test_each_format_streams_and_decodes_to_the_speech_length(
     assert abs(seconds - spoken_seconds) < 0.15, f"{seconds:.2f} s of {spoken_seconds:.2f} s"
 
 
+async def test_protocol_1_word_timings_come_with_encoded_audio(
+    server: LiveServer, spoken_seconds: float
+) -> None:
+    """Word timestamps and an encoded format together: each ``words`` message comes right
+    before an audio frame, the words in speaking order on the speech's timeline, and the mp3
+    still decodes to the speech's length."""
+    words: list[dict[str, Any]] = []
+    chunks: list[bytes] = []
+    async with connect(url(server)) as ws:
+        await ws.send(json.dumps({"format": "mp3", "word_timestamps": True}))
+        ready = json.loads(await ws.recv())
+        assert (ready["format"], ready["word_timestamps"]) == ("mp3", True)
+        await ws.send(TEXT)
+        await ws.send("")
+        while True:
+            message = json.loads(await asyncio.wait_for(ws.recv(), 120))
+            if message["type"] == "words":
+                assert message["chunk_id"] == len(chunks) + 1, message
+                words.extend(message["words"])
+                continue
+            if message["type"] != "audio":
+                break
+            assert message["chunk_id"] == len(chunks) + 1
+            data = await ws.recv()
+            assert isinstance(data, bytes) and len(data) == message["size"]
+            chunks.append(data)
+        assert message["type"] == "end" and message["total_chunks"] == len(chunks)
+    seconds, _, _ = decode(b"".join(chunks))
+    assert abs(seconds - spoken_seconds) < 0.15, f"{seconds:.2f} s of {spoken_seconds:.2f} s"
+    spoken = [word["word"].strip(".,").lower() for word in words]
+    assert spoken == [word.strip(".,").lower() for word in TEXT.split()]
+    starts = [word["start"] for word in words]
+    assert starts == sorted(starts)
+    assert starts[0] >= 0 and words[-1]["end"] <= spoken_seconds + 0.05
+
+
 async def test_raw_pcm_at_another_rate_and_stereo(
     server: LiveServer, spoken_seconds: float
 ) -> None:
